@@ -1,0 +1,29 @@
+# `make demo` and `make test` are all a fresh clone needs: each builds .venv when it is missing.
+PY := .venv/bin/python
+STAMP := .venv/.installed-test
+
+.PHONY: demo test lint clean
+
+.venv/bin/python:
+	python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+
+.venv/.installed-core: .venv/bin/python pyproject.toml
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(STAMP): .venv/bin/python pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ .venv/.installed-core
+
+demo: .venv/.installed-core
+	$(PY) examples/custom_relu.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests examples benchmarks
+
+test: $(STAMP) lint
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q
+
+clean:
+	rm -rf .venv build src/*.egg-info .pytest_cache

@@ -1,0 +1,411 @@
+"""The backward executor: ``backward()`` and ``grad()`` over the recorded graph, iteratively."""
+from __future__ import annotations
+
+import heapq
+import itertools
+import sys
+
+from .. import _backend as B
+from .. import _tensor
+from ..ops._util import sum_to
+from .grad_mode import _state
+from .graph import _NOT_A_TENSOR, AccumulateGrad
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, _tensor.Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root(t):
+    """The node and output number where backward starts for tensor ``t``."""
+    if t._grad_fn is not None:
+        return t._grad_fn, t._output_nr
+    if t._requires_grad:
+        from .function import _edge
+        return _edge(t)[0], 0
+    return None, 0
+
+
+def _make_grads(outputs, grad_outputs, who):
+    """Check the gradients given for ``outputs``; an implicit one (None) must be for a scalar."""
+    Tensor = _tensor.Tensor
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{who}: got {len(grad_outputs)} gradients for {len(outputs)} "
+                           f"outputs; pass one gradient (or None) per output")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out._requires_grad and out._data.size != 1:
+                raise RuntimeError(
+                    f"{who}: grad can be implicitly created only for scalar outputs, but "
+                    f"output {i} has shape {tuple(out.shape)}. Reduce it first (e.g. "
+                    f"out.sum().backward()) or pass a gradient of the same shape: "
+                    f"out.backward(gradient)")
+            if not out._dtype.is_floating_point and out._requires_grad:
+                raise RuntimeError(f"{who}: grad can be implicitly created only for real "
+                                   f"floating point outputs, got {out.dtype}")
+            g = _tensor.Tensor._make(B.ones(out._data.shape, out._dtype))
+        elif isinstance(g, Tensor):
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(
+                    f"{who}: Mismatch in shape: grad_output[{i}] has a shape of "
+                    f"{tuple(g.shape)} and output[{i}] has a shape of {tuple(out.shape)}")
+            if g._dtype.is_floating_point != out._dtype.is_floating_point:
+                raise TypeError(
+                    f"{who}: For output {i} of dtype {out.dtype}, got a gradient of dtype "
+                    f"{g.dtype}; the gradient must be a floating-point tensor like the output")
+        else:
+            raise TypeError(f"{who}: gradients must be Tensors or None, got "
+                            f"{type(g).__name__} for output {i}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables=None, inputs=None) -> None:
+    """Compute the gradients of ``tensors`` and accumulate them into the leaves' ``.grad``.
+
+    Args:
+        tensors: outputs to differentiate.
+        grad_tensors: d(loss)/d(output) for each; None means 1 for a scalar output.
+        retain_graph: keep saved tensors for another backward (default: create_graph).
+        create_graph: record the backward itself, for higher-order gradients.
+        inputs: accumulate only into these tensors' ``.grad``.
+    """
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    grads = _make_grads(tensors, grads, "backward")
+    inputs = _as_tuple(inputs)
+    if inputs:
+        captured = _run(tensors, grads, retain_graph, create_graph, inputs, True)
+        for t, g in zip(inputs, captured):
+            if g is not None:
+                _accumulate(t, g, create_graph)
+        return
+    _run(tensors, grads, retain_graph, create_graph, None, False)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """Return the gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    Args:
+        outputs, inputs: tensors (or sequences of tensors).
+        grad_outputs: d(loss)/d(output) for each output; None means 1 for a scalar output.
+        allow_unused: give None for inputs the outputs do not depend on (instead of raising).
+        materialize_grads: give zeros instead of None for such inputs.
+    """
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) needs vmap, which numtorch does "
+                                  "not have yet; loop over the batch of grad_outputs instead")
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("grad: materialize_grads=True requires allow_unused to be True or "
+                         "left unset")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, _tensor.Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__} at {i}")
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad; call "
+                               f"requires_grad_() on it before the forward computation")
+    for i, t in enumerate(outputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: element {i} of outputs does not require grad and has no "
+                               f"grad_fn, so nothing connects it to the inputs")
+    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    grads = _make_grads(outputs, grads, "grad")
+    result = _run(outputs, grads, retain_graph, create_graph, inputs, False)
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph of the "
+                    f"outputs. Pass allow_unused=True to get None for it, or "
+                    f"materialize_grads=True to get zeros.")
+            if materialize_grads:
+                g = _tensor.Tensor._make(B.zeros(t._data.shape, t._dtype))
+        out.append(g)
+    return tuple(out)
+
+
+def _run(outputs, grads, retain_graph, create_graph, capture, accumulate):
+    """Execute the graph from ``outputs``; return the captured gradients of ``capture``."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        node, nr = _root(t)
+        if node is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing was recorded for backward. Create the leaves with "
+                f"requires_grad=True and compute outside no_grad()")
+        roots.append((node, nr, g))
+
+    targets = None
+    if capture is not None:
+        targets = {}
+        for k, t in enumerate(capture):
+            node, nr = _root(t)
+            targets.setdefault((node, nr), []).append(k)
+    captured = [None] * (len(capture) if capture is not None else 0)
+
+    buffers = {}
+    for node, nr, g in roots:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _n_outputs(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    deps = _count_dependencies(buffers)
+    needed = _needed(buffers, targets) if targets is not None else None
+
+    order = itertools.count()
+    heap = [(-node._seq, next(order), node) for node in buffers if deps.get(node, 0) == 0]
+    heapq.heapify(heap)
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            node_grads = buffers.pop(node)
+            is_leaf = type(node) is AccumulateGrad
+            if not is_leaf and (node._tensor_pre_hooks or node._retained):
+                node_grads = [_run_tensor_hooks(node, nr, g) for nr, g in enumerate(node_grads)]
+            if targets is not None:
+                for nr, g in enumerate(node_grads):
+                    ks = targets.get((node, nr))
+                    if ks:
+                        if is_leaf:
+                            g = _run_tensor_hooks(node, 0, g)
+                        for k in ks:
+                            captured[k] = g
+                if not needed.get(node) or is_leaf:
+                    continue
+            if is_leaf:
+                g = node_grads.pop()
+                if g is not None:
+                    _accumulate(node.variable, _run_tensor_hooks(node, 0, g), create_graph)
+                g = None
+                continue
+            results = _call_backward(node, node_grads, create_graph, retain_graph)
+            for e, g in zip(node._edges, results):
+                if e is None or e is _NOT_A_TENSOR:
+                    continue
+                child = e[0]
+                if needed is not None and not needed.get(child):
+                    continue
+                if g is not None:
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * _n_outputs(child)
+                    nr = e[1]
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    if child not in buffers:
+                        buffers[child] = [None] * _n_outputs(child)
+                    heapq.heappush(heap, (-child._seq, next(order), child))
+            # drop references so a leaf's gradient can be kept without a copy
+            results = g = buf = None
+    finally:
+        _state.enabled = prev_mode
+    return captured
+
+
+def _n_outputs(node) -> int:
+    return 1 if type(node) is AccumulateGrad else len(node._out_meta)
+
+
+def _count_dependencies(roots) -> dict:
+    """How many edges point at each node reachable from ``roots`` (one pass, no recursion)."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for e in node._edges:
+            if e is None or e is _NOT_A_TENSOR:
+                continue
+            child = e[0]
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _needed(roots, targets) -> dict:
+    """Which nodes lie on a path from the roots to a captured target (the rest is skipped)."""
+    target_nodes = {node for node, _ in targets}
+    needed = {}
+    for root in roots:
+        stack = [(root, iter(_children(root)))]
+        if root in needed:
+            continue
+        needed[root] = root in target_nodes
+        while stack:
+            node, it = stack[-1]
+            child = next(it, None)
+            if child is None:
+                stack.pop()
+                if stack and needed[node]:
+                    needed[stack[-1][0]] = True
+                continue
+            if child in needed:
+                if needed[child]:
+                    needed[node] = True
+                continue
+            needed[child] = child in target_nodes
+            stack.append((child, iter(_children(child))))
+    return needed
+
+
+def _children(node):
+    return [e[0] for e in node._edges if e is not None and e is not _NOT_A_TENSOR]
+
+
+def _run_tensor_hooks(node, nr, g):
+    """Apply Tensor.register_hook hooks and retain_grad for output ``nr`` of ``node``."""
+    if type(node) is AccumulateGrad:
+        hooks = node.variable._hooks
+        if hooks and g is not None:
+            for fn in tuple(hooks.values()):
+                r = fn(g)
+                if r is not None:
+                    g = r
+        return g
+    by_output = node._tensor_pre_hooks
+    if by_output and g is not None:
+        for fn in tuple(by_output.get(nr, {}).values()):
+            r = fn(g)
+            if r is not None:
+                g = r
+    retained = node._retained
+    if retained and g is not None:
+        ref = retained.get(nr)
+        t = ref() if ref is not None else None
+        if t is not None:
+            t._grad = g if t._grad is None else t._grad + g
+            if not _state.enabled and t._grad is g:
+                t._grad = g.detach().clone()  # the graph's gradient may be reused below
+    return g
+
+
+def _call_backward(node, grads, create_graph, retain_graph):
+    """Run one node's backward with its gradients prepared, and check what it returns."""
+    if node._pre_hooks:
+        for fn in tuple(node._pre_hooks.values()):
+            r = fn(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if node._materialize:
+        Tensor = _tensor.Tensor
+        for i, g in enumerate(grads):
+            if g is None and node._out_meta[i] is not None:
+                shape, dtype = node._out_meta[i]
+                grads[i] = Tensor._make(B.zeros(shape, dtype))
+    _state.enabled = create_graph
+    results = node._forward_cls.backward(node, *grads)
+    if not retain_graph:
+        node._release()
+    results = _validate(node, results)
+    if node._hooks:
+        for fn in tuple(node._hooks.values()):
+            r = fn(tuple(results), tuple(grads))
+            if r is not None:
+                results = list(r)
+    return results
+
+
+def _validate(node, results):
+    """Check the count, types and shapes of a backward's results; cast and reduce them."""
+    edges = node._edges
+    if not isinstance(results, tuple):
+        results = (results,) if not isinstance(results, list) else tuple(results)
+    n = len(edges)
+    if len(results) != n:
+        if len(results) > n and all(r is None for r in results[n:]):
+            results = results[:n]
+        else:
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients (expected "
+                f"{n}, got {len(results)}): backward must return one gradient (or None) per "
+                f"argument of forward, in the same order")
+    out = list(results)
+    Tensor = _tensor.Tensor
+    for i, e in enumerate(edges):
+        g = out[i]
+        if g is None:
+            continue
+        if e is _NOT_A_TENSOR:
+            raise RuntimeError(
+                f"function {node.name()} returned a gradient different than None at position "
+                f"{i + 1}, but the corresponding forward input was not a Tensor; return None "
+                f"there")
+        if not isinstance(g, Tensor):
+            raise RuntimeError(
+                f"function {node.name()} returned a {type(g).__name__} as the gradient at "
+                f"position {i + 1}; a backward must return Tensors or None")
+        if e is None:
+            out[i] = None
+            continue
+        shape, dtype = e[2], e[3]
+        if g._data.shape != shape:
+            g = _reduce(node, i, g, shape)
+        if g._dtype is not dtype:
+            g = g.to(dtype)
+        out[i] = g
+    return out
+
+
+def _reduce(node, i, g, shape):
+    try:
+        return sum_to(g, shape)
+    except ValueError:
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {i} - got "
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}. A gradient "
+            f"must have its input's shape, or a shape that input broadcasts to (the engine "
+            f"sums it down)") from None
+
+
+# references to a gradient when _accumulate checks whether it may keep it as it is: the
+# caller's, the parameter, and getrefcount's own argument
+_OWN_REFS = 3
+
+
+def _accumulate(t, g, create_graph):
+    """Add gradient ``g`` into ``t.grad`` (the caller has run the tensor's hooks)."""
+    old = t._grad
+    if old is None:
+        if create_graph:
+            t._grad = g
+        elif (sys.getrefcount(g) <= _OWN_REFS and g._data.base is None
+              and sys.getrefcount(g._data) <= 2 and g._grad_fn is None):
+            # nobody else holds this gradient or its memory: keep it without a copy
+            t._grad = g
+        else:
+            t._grad = g.detach().clone()
+    elif create_graph or old._requires_grad:
+        t._grad = old + g
+    else:
+        old.add_(g)
+    post = t._post_acc_hooks
+    if post:
+        for fn in tuple(post.values()):
+            fn(t)

@@ -1,0 +1,405 @@
+"""``Function``, its ctx (which is also its graph node), ``apply``, and ``once_differentiable``."""
+from __future__ import annotations
+
+import functools
+import types
+import weakref
+
+from .. import _backend as B
+from .. import _tensor
+from .grad_mode import _state
+from .graph import _NOT_A_TENSOR, AccumulateGrad, Node, _sequence
+
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+
+
+class _NeverNeeded(tuple):
+    """``needs_input_grad`` of a call that is not recorded: False at every index."""
+
+    def __getitem__(self, i):
+        return False
+
+
+class FunctionCtx(Node):
+    """The ``ctx`` a Function's forward and backward receive; it is also the ``grad_fn`` node.
+
+    One object per recorded call, as in PyTorch: ``ctx`` in forward is the node that backward
+    later runs on. Arbitrary attributes may be set on it to pass values to backward.
+    """
+
+    __slots__ = ("_saved", "_out_meta", "_inputs", "__dict__")
+
+    _forward_cls = None
+    # set per call when the op is recorded; ops that are not recorded never need a gradient
+    needs_input_grad = _NeverNeeded()
+    _materialize = True
+    _non_diff = None
+    _dirty = None
+    _freed = False
+
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors (or None) for backward; read them back with ``ctx.saved_tensors``.
+
+        In-place changes to a saved tensor before backward are detected and reported.
+        """
+        inputs = self._inputs
+        saved = []
+        Tensor = _tensor.Tensor
+        for t in tensors:
+            if t is None:
+                saved.append(None)
+            elif isinstance(t, Tensor):
+                saved.append(("t", t, t._vc[0]))
+            elif inputs is not None and isinstance(t, (int, float, bool)):
+                saved.append(("n", t))  # a built-in op's Python-number operand
+            elif inputs is not None and hasattr(t, "shape"):
+                # a built-in op's forward works on arrays: find the input tensor behind one
+                for a in inputs:
+                    if isinstance(a, Tensor) and a._data is t:
+                        saved.append(("t", a, a._vc[0]))
+                        break
+                else:
+                    saved.append(("a", t))
+            else:
+                raise TypeError(
+                    f"save_for_backward can only save tensors (or None), but argument "
+                    f"{len(saved)} is of type {type(t).__name__}; store other values as "
+                    f"attributes: ctx.name = value")
+        self._saved = tuple(saved)
+
+    def save_for_forward(self, *tensors) -> None:
+        """Accepted for compatibility; numtorch has no forward-mode AD yet."""
+        self._saved_for_forward = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name()}: its saved tensors were freed when backward ran through this "
+                f"graph, so it cannot run backward a second time (or hand out saved tensors "
+                f"after that). Pass retain_graph=True to the first backward() or "
+                f"autograd.grad() call if you need to go through the graph again.")
+        return tuple(self._unpack(s) for s in self._saved)
+
+    def _unpack(self, s):
+        if s is None:
+            return None
+        kind = s[0]
+        if kind == "t":
+            t = s[1]
+            if t._vc[0] != s[2]:
+                raise _version_error(self, t, s[2])
+            return t
+        if kind == "n":
+            return s[1]
+        if kind == "o":  # an output of this node, saved without a reference cycle
+            _, data, vc, version, nr, requires_grad = s
+            if vc[0] != version:
+                raise _version_error(self, _tensor.Tensor._make(data), version, output=nr)
+            t = _tensor.Tensor._make(data, requires_grad)
+            t._vc = vc
+            if requires_grad:
+                t._grad_fn = self
+                t._output_nr = nr
+            return t
+        return _tensor.Tensor._make(s[1])  # an intermediate array: a constant
+
+    @property
+    def saved_variables(self):
+        return self.saved_tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declare the input tensors that forward modified in place (they are returned too)."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs that have no gradient (e.g. indices); they will not require grad."""
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None (not zeros) for outputs that got no gradient."""
+        self._materialize = bool(value)
+
+    def _release(self) -> None:
+        """Drop the saved tensors once backward has run (unless the graph is retained)."""
+        if self._saved:
+            self._saved = None
+            self._freed = True
+
+
+BackwardCFunction = FunctionCtx
+
+
+def _version_error(node, t, expected, output=None):
+    d = t.dtype
+    where = (f"output {output} of {node.name()}" if output is not None
+             else _describe_origin(t))
+    return RuntimeError(
+        f"one of the tensors needed for gradient computation by {node.name()} was modified by "
+        f"an in-place operation: [numtorch.{d._legacy} "
+        f"{list(t.shape)}], which is {where}, is at version {t._vc[0]}; expected version "
+        f"{expected} instead. Find the in-place operation (x.add_(), x += ..., x[i] = ...) "
+        f"that changed it after it was saved and use its out-of-place form (x = x + ...), or "
+        f"clone the tensor before modifying it.")
+
+
+def _describe_origin(t):
+    if t._grad_fn is None:
+        return "a leaf tensor"
+    return f"output {t._output_nr} of {t._grad_fn.name()}"
+
+
+_STATIC_NAMES = ("forward", "backward", "vjp", "jvp", "setup_context")
+
+
+class Function:
+    """Base class for differentiable operations with a hand-written backward.
+
+    Subclass it with ``@staticmethod`` ``forward(ctx, *args)`` and ``backward(ctx,
+    *grad_outputs)`` and call it through ``MyFunction.apply(*args)``.
+
+    Example::
+
+        class MyReLU(numtorch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                x, = ctx.saved_tensors
+                grad_input = grad_output.clone()
+                grad_input[x < 0] = 0
+                return grad_input
+    """
+
+    # built-in ops set _raw: their forward receives arrays for tensor arguments and returns
+    # arrays; user Functions receive and return Tensors.
+    _raw = False
+    # ops whose outputs never have a gradient (comparisons) set this to False
+    _differentiable = True
+    _backward_cls = FunctionCtx
+    _node_name = None
+    # built-in ops whose trailing arguments are options (dims, shapes) set how many leading
+    # arguments are operands, so next_functions lists only those
+    _num_inputs = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _STATIC_NAMES:
+            member = cls.__dict__.get(name)
+            if isinstance(member, types.FunctionType):
+                params = "ctx, *grad_outputs" if name in ("backward", "vjp") else "ctx, ..."
+                raise TypeError(
+                    f"{cls.__name__}.{name} must be a static method: write @staticmethod on "
+                    f"the line above 'def {name}({params})'. Functions are called through "
+                    f"{cls.__name__}.apply(...), never as instances.")
+        if "vjp" in cls.__dict__ and "backward" not in cls.__dict__:
+            cls.backward = cls.__dict__["vjp"]
+        name = cls.__dict__.get("_node_name") or f"{cls.__name__}Backward"
+        cls._backward_cls = type(name, (FunctionCtx,), {
+            "__slots__": (), "_forward_cls": cls, "__module__": cls.__module__,
+            "_num_inputs": getattr(cls, "_num_inputs", None)})
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        name = type(self).__name__
+        raise RuntimeError(
+            f"{name} was called as an instance ({name}()(...)), the legacy style that "
+            f"autograd no longer supports. Call it through the class instead: "
+            f"{name}.apply(...), e.g. 'relu = {name}.apply; y = relu(x)'.")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for a custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or the vjp method of your custom "
+            "autograd.Function to use it with backward-mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward and, when any input requires grad, record the node for backward."""
+        Tensor = _tensor.Tensor
+        record = False
+        if _state.enabled and cls._differentiable:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        ctx = cls._backward_cls()
+        ctx._saved = ()
+        raw = cls._raw
+        if record:
+            edges = [_edge(a) if isinstance(a, Tensor) else None if raw else _NOT_A_TENSOR
+                     for a in args]
+            ctx._edges = edges
+            ctx.needs_input_grad = tuple(e is not None and e is not _NOT_A_TENSOR
+                                         for e in edges)
+        elif not raw:
+            ctx.needs_input_grad = (False,) * len(args)
+        if raw:
+            ctx._inputs = args
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                              **kwargs)
+            ctx._inputs = None
+            if not record:
+                return _wrap_arrays(out)
+            return _record(ctx, args, _wrap_arrays(out), raw=True)
+        ctx._inputs = None
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            if cls.setup_context is Function.setup_context:
+                out = cls.forward(ctx, *args, **kwargs)
+            else:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+        finally:
+            _state.enabled = prev
+        if not record:
+            return out
+        return _record(ctx, args, out, raw=False)
+
+
+def _wrap_arrays(out):
+    make = _tensor.Tensor._make
+    if type(out) is tuple:
+        return tuple(make(B.as_array(o)) if o is not None else None for o in out)
+    return make(B.as_array(out))
+
+
+def _edge(a):
+    """The edge from a new node to input ``a``: its grad_fn, its leaf accumulator, or None."""
+    if not a._requires_grad:
+        return None
+    fn = a._grad_fn
+    if fn is None:
+        acc = a._accum_ref() if a._accum_ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(a)
+            a._accum_ref = weakref.ref(acc)
+        return (acc, 0, a._data.shape, a._dtype)
+    return (fn, a._output_nr, a._data.shape, a._dtype)
+
+
+def _record(ctx, args, out, raw):
+    """Connect the outputs of a forward that needs a gradient to the graph through ``ctx``."""
+    Tensor = _tensor.Tensor
+    ctx._seq = next(_sequence)
+
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    non_diff = ctx._non_diff
+    dirty = ctx._dirty
+    meta = []
+    results = []
+    for nr, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            meta.append(None)
+            results.append(o)
+            continue
+        if dirty is not None and any(o is d for d in dirty):
+            _check_dirty(ctx, o)
+        elif not raw and (any(o is a for a in args) or o._grad_fn is not None
+                          or o._requires_grad):
+            o = o._alias()  # an input (or a tensor from outside) returned as it is
+        differentiable = (o._dtype.is_floating_point
+                          and not (non_diff is not None and any(o is n for n in non_diff)))
+        if differentiable:
+            o._grad_fn = ctx
+            o._output_nr = nr
+            o._requires_grad = True
+        else:
+            o._requires_grad = False
+        meta.append((o._data.shape, o._dtype))
+        results.append(o)
+    ctx._out_meta = meta
+    if ctx._saved:
+        ctx._saved = tuple(_detach_saved_output(s, results) for s in ctx._saved)
+    return results[0] if single else tuple(results)
+
+
+def _check_dirty(ctx, t):
+    if t._grad_fn is None and t._requires_grad:
+        raise RuntimeError(
+            f"{ctx.name()}: a leaf tensor that requires grad was modified in place by forward "
+            f"(it was passed to ctx.mark_dirty). Clone it before modifying it, or run the call "
+            f"under numtorch.no_grad().")
+
+
+def _detach_saved_output(s, outputs):
+    """Save an output by its data, not the tensor, so output -> node -> output is no cycle."""
+    if s is None:
+        return s
+    target = s[1]
+    for nr, o in enumerate(outputs):
+        if s[0] == "t" and o is target or s[0] == "a" and getattr(o, "_data", None) is target:
+            return ("o", o._data, o._vc, o._vc[0], nr, o._requires_grad)
+    return s
+
+
+def once_differentiable(fn):
+    """Decorate a backward that cannot itself be differentiated (e.g. written with NumPy).
+
+    The backward runs without recording; differentiating its result again raises an error.
+    """
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            outputs = fn(ctx, *args)
+        finally:
+            _state.enabled = prev
+        if not prev:
+            return outputs
+        Tensor = _tensor.Tensor
+        if not any(isinstance(a, Tensor) and a._requires_grad for a in args):
+            return outputs
+        name = ctx.name()
+        single = not isinstance(outputs, tuple)
+        wrapped = tuple(_DelayedError.apply(o, name, args) if isinstance(o, Tensor) else o
+                        for o in ((outputs,) if single else outputs))
+        return wrapped[0] if single else wrapped
+    return wrapper
+
+
+class _DelayedError(Function):
+    """Stands for the gradient of a once_differentiable backward; differentiating it raises."""
+
+    _node_name = "DelayedError"
+
+    @staticmethod
+    def forward(ctx, grad, name, inputs):
+        ctx.fn_name = name
+        return grad
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise RuntimeError(
+            f"{ctx.fn_name}'s backward is decorated with @once_differentiable, so it cannot be "
+            f"differentiated again (a second-order gradient through it was asked for). Write "
+            f"its backward with differentiable tensor operations and drop the decorator.")
+
+    @classmethod
+    def apply(cls, grad, name, inputs):
+        ctx = cls._backward_cls()
+        ctx._saved = ()
+        ctx._inputs = None
+        ctx.fn_name = name
+        ctx._edges = [_edge(a) if isinstance(a, _tensor.Tensor) else None for a in inputs]
+        return _record(ctx, inputs, grad._alias(), raw=True)

@@ -1,0 +1,1 @@
+"""Built-in ops: one ``Function`` per primitive, grouped by category."""

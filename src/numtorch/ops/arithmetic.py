@@ -1,0 +1,213 @@
+"""Arithmetic and comparison ops: add, sub, mul, div, neg, pow, and ==, !=, <, <=, >, >=."""
+from __future__ import annotations
+
+import math
+
+from .._promotion import get_default_dtype, result_type
+from ..autograd.function import Function
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]
+
+
+def _cast(v, np_dtype):
+    if hasattr(v, "dtype"):
+        return v if v.dtype == np_dtype else v.astype(np_dtype)
+    return v
+
+
+def _kind(v) -> str:
+    return v.dtype.kind if hasattr(v, "dtype") else ""
+
+
+def operands(x, y, floating: bool = False):
+    """Bring two operands (arrays or Python numbers) to the dtype PyTorch computes in."""
+    xd = getattr(x, "dtype", None)
+    if xd is not None and (getattr(y, "dtype", None) == xd
+                           or type(y) is float and xd.kind == "f"
+                           or type(y) is int and xd.kind in "fiu") and not floating:
+        return x, y  # the common cases: nothing to promote
+    d = result_type(x, y)
+    if floating and not d.is_floating_point:
+        d = get_default_dtype()
+    return _cast(x, d.np), _cast(y, d.np)
+
+
+class Add(Function):
+    """z = x + y;  dz/dx = 1, dz/dy = 1."""
+
+    _raw = True
+    _node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """z = x - y;  dz/dx = 1, dz/dy = -1."""
+
+    _raw = True
+    _node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        if _kind(x) == "b" == _kind(y):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        x, y = operands(x, y)
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, -grad_output if ctx.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """z = x * y;  dz/dx = y, dz/dy = x."""
+
+    _raw = True
+    _node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(y if need[0] else None, x if need[1] else None)
+        x, y = operands(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        y, x = ctx.saved_tensors
+        return (grad_output * y if ctx.needs_input_grad[0] else None,
+                grad_output * x if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    """z = x / y;  dz/dx = 1 / y, dz/dy = -x / y**2."""
+
+    _raw = True
+    _node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, y if need[0] or need[1] else None)
+        x, y = operands(x, y, floating=True)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        return (grad_output / y if ctx.needs_input_grad[0] else None,
+                -grad_output * x / (y * y) if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """z = -x;  dz/dx = -1."""
+
+    _raw = True
+    _node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -grad_output
+
+
+class Pow(Function):
+    """z = x ** y;  dz/dx = y * x**(y-1), dz/dy = x**y * log(x) (taken as 0 where x == 0 and
+    y >= 0, the limit PyTorch uses)."""
+
+    _raw = True
+    _node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        x, y = operands(x, y)
+        if (getattr(x, "dtype", None) is not None and x.dtype.kind in "iu"
+                and (y < 0).any() if hasattr(y, "dtype") and y.dtype.kind in "iu"
+                else isinstance(y, int) and y < 0 and getattr(x, "dtype", None) is not None
+                and x.dtype.kind in "iu"):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return x ** y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(y, (int, float)) and y == 0:
+                gx = grad_output * 0
+            else:
+                gx = grad_output * (y * x ** (y - 1))
+        if ctx.needs_input_grad[1]:
+            from .elementwise import Where
+            log_x = x.log() if hasattr(x, "log") else math.log(x) if x > 0 else -math.inf
+            gy = grad_output * Where.apply((x == 0) * (y >= 0), 0.0, x ** y * log_x)
+        return gx, gy
+
+
+class _Compare(Function):
+    """Elementwise comparison: a bool tensor, no gradient."""
+
+    _raw = True
+    _differentiable = False
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return None, None
+
+
+class Eq(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x == y
+
+
+class Ne(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x != y
+
+
+class Lt(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x < y
+
+
+class Le(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x <= y
+
+
+class Gt(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x > y
+
+
+class Ge(_Compare):
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = operands(x, y)
+        return x >= y

@@ -1,0 +1,244 @@
+"""Elementwise ops: copies and casts, abs, exp, log, sqrt, trigonometric, clamp, where."""
+from __future__ import annotations
+
+from .. import _backend as B
+from .._promotion import get_default_dtype
+from ..autograd.function import Function
+
+__all__ = ["Clone", "ToCopy", "Abs", "Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Sigmoid",
+           "Clamp", "Where"]
+
+
+def _floating(x):
+    """Integer inputs of math functions compute in the default float dtype, as in PyTorch."""
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype().np)
+
+
+class Clone(Function):
+    """z = copy of x;  dz/dx = 1."""
+
+    _raw = True
+    _node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class ToCopy(Function):
+    """z = x converted to another dtype;  the gradient is converted back (by the engine)."""
+
+    _raw = True
+    _num_inputs = 1
+    _node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, None
+
+
+class Abs(Function):
+    """z = |x|;  dz/dx = sign(x)."""
+
+    _raw = True
+    _node_name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return B.array_module(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * ((x > 0).to(grad_output.dtype) - (x < 0).to(grad_output.dtype))
+
+
+class Exp(Function):
+    """z = e**x;  dz/dx = z."""
+
+    _raw = True
+    _node_name = "ExpBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        z = B.array_module(x).exp(_floating(x))
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, = ctx.saved_tensors
+        return grad_output * z
+
+
+class Log(Function):
+    """z = ln x;  dz/dx = 1 / x."""
+
+    _raw = True
+    _node_name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return B.array_module(x).log(_floating(x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    """z = sqrt(x);  dz/dx = 1 / (2 z)."""
+
+    _raw = True
+    _node_name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        z = B.array_module(x).sqrt(_floating(x))
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, = ctx.saved_tensors
+        return grad_output / (2 * z)
+
+
+class Sin(Function):
+    """z = sin x;  dz/dx = cos x."""
+
+    _raw = True
+    _node_name = "SinBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return B.array_module(x).sin(_floating(x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * x.cos()
+
+
+class Cos(Function):
+    """z = cos x;  dz/dx = -sin x."""
+
+    _raw = True
+    _node_name = "CosBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return B.array_module(x).cos(_floating(x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return -grad_output * x.sin()
+
+
+class Tanh(Function):
+    """z = tanh x;  dz/dx = 1 - z**2."""
+
+    _raw = True
+    _node_name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        z = B.array_module(x).tanh(_floating(x))
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, = ctx.saved_tensors
+        return grad_output * (1 - z * z)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e**-x);  dz/dx = z (1 - z)."""
+
+    _raw = True
+    _node_name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = B.array_module(x)
+        x = _floating(x)
+        # NOTE: written through exp(-|x|) so that large |x| cannot overflow
+        e = xp.exp(-xp.abs(x))
+        z = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, = ctx.saved_tensors
+        return grad_output * (z * (1 - z))
+
+
+class Clamp(Function):
+    """z = min(max(x, lo), hi);  dz/dx = 1 where lo <= x <= hi, else 0."""
+
+    _raw = True
+    _num_inputs = 1
+    _node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        xp = B.array_module(x)
+        if x.dtype.kind == "b":
+            raise RuntimeError("clamp is not supported for bool tensors")
+        if x.dtype.kind in "iu" and any(isinstance(b, float) for b in (min, max)):
+            x = x.astype(get_default_dtype().np)
+        if min is not None and max is not None and min > max:
+            return xp.full_like(x, max)  # PyTorch: everything becomes max
+        return xp.clip(x, min, max)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        mask = x >= lo if lo is not None else None
+        if hi is not None:
+            mask = x <= hi if mask is None else mask * (x <= hi)
+        return grad_output * mask, None, None
+
+
+class Where(Function):
+    """z = a where cond else b;  dz/da = cond, dz/db = not cond."""
+
+    _raw = True
+    _node_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        from .arithmetic import operands
+        ctx.save_for_backward(cond)
+        a, b = operands(a, b)
+        xp = B.array_module(cond)
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        cond, = ctx.saved_tensors
+        zero = grad_output * 0
+        return (None,
+                Where.apply(cond, grad_output, zero) if ctx.needs_input_grad[1] else None,
+                Where.apply(cond, zero, grad_output) if ctx.needs_input_grad[2] else None)

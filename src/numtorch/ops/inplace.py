@@ -1,0 +1,123 @@
+"""In-place ops: checks, the version bump, and rebasing a tensor's history onto the new op."""
+from __future__ import annotations
+
+from .. import _backend as B
+from .. import _tensor
+from ..autograd.grad_mode import _state
+
+__all__ = ["binary_", "unary_", "fill_", "copy_", "indexput_"]
+
+
+def _records(t, *others) -> bool:
+    """Whether this in-place op must be recorded for backward (and is allowed at all)."""
+    if not _state.enabled:
+        return False
+    Tensor = _tensor.Tensor
+    needs = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+    if not needs:
+        return False
+    if t._grad_fn is None and t._requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation. Wrap "
+            "the update in `with numtorch.no_grad():` (as optimizers do), or work on a copy: "
+            "x = x.clone()")
+    if t._base is not None and (t._requires_grad or t._base._requires_grad):
+        raise RuntimeError(
+            "numtorch does not yet record in-place operations on a view of a tensor that "
+            "requires grad (the base's history would have to be rewritten). Use the "
+            "out-of-place form, or clone the view first.")
+    return True
+
+
+def _snapshot(t):
+    """A copy of ``t`` with its history, so the op saves the value before it is overwritten."""
+    s = _tensor.Tensor._make(t._data.copy(), t._requires_grad)
+    s._grad_fn, s._output_nr = t._grad_fn, t._output_nr
+    s._accum_ref = t._accum_ref
+    return s
+
+
+def _write(t, result, op):
+    """Store ``result``'s values in ``t``; PyTorch refuses results of a higher category."""
+    if result._dtype.category > t._dtype.category:
+        raise RuntimeError(
+            f"{op}: result type {result._dtype._legacy[:-6]} can't be cast to the desired "
+            f"output type {t._dtype._legacy[:-6]}; make the tensor {result.dtype} first "
+            f"(x = x.to({result.dtype})) or use the out-of-place form")
+    if result._data.shape != t._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the "
+                           f"broadcast shape {list(result.shape)}")
+    B.np.copyto(t._data, result._data, casting="unsafe")
+    t._vc[0] += 1
+
+
+def _rebase(t, result, op):
+    _write(t, result, op)
+    t._grad_fn, t._output_nr, t._requires_grad = result._grad_fn, result._output_nr, True
+    return t
+
+
+def binary_(t, other, op_cls):
+    """``t op= other``: in place, through ``op_cls`` (Add, Sub, Mul, Div, Pow)."""
+    name = op_cls.__name__.lower() + "_"
+    if _records(t, other):
+        return _rebase(t, op_cls.apply(_snapshot(t), other), name)
+    _write(t, op_cls.apply(t, other), name)
+    return t
+
+
+def unary_(t, op_cls, *args):
+    """``t = op(t, *args)`` in place (neg_, clamp_, relu_)."""
+    name = op_cls.__name__.lower() + "_"
+    if _records(t):
+        return _rebase(t, op_cls.apply(_snapshot(t), *args), name)
+    _write(t, op_cls.apply(t, *args), name)
+    return t
+
+
+def _replace(t, value, name):
+    """Record ``t``'s values being replaced by ``value``: its gradient flows to value, and
+    none to t's past."""
+    from .elementwise import Where
+    everywhere = B.np.ones(t._data.shape, bool)
+    return _rebase(t, Where.apply(everywhere, value, t), name)
+
+
+def fill_(t, value):
+    """Set every element to ``value`` (a number or a 0-d tensor)."""
+    if isinstance(value, _tensor.Tensor) and value.dim() != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                           f"with {value.dim()} dimensions.")
+    if _records(t, value):
+        return _replace(t, value, "fill_")
+    t._data[...] = value._data if isinstance(value, _tensor.Tensor) else value
+    t._vc[0] += 1
+    return t
+
+
+def copy_(t, src):
+    """Copy ``src``'s values (broadcast, converted to t's dtype) into ``t``."""
+    if not isinstance(src, _tensor.Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    try:
+        fits = B.np.broadcast_shapes(src._data.shape, t._data.shape) == t._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
+                           f"to the destination's shape {list(t.shape)}")
+    if _records(t, src):
+        return _replace(t, src, "copy_")
+    B.np.copyto(t._data, src._data, casting="unsafe")
+    t._vc[0] += 1
+    return t
+
+
+def indexput_(t, key, value):
+    """``t[key] = value``: in place, differentiable in both ``t`` and ``value``."""
+    from .indexing import IndexPut
+    if _records(t, value):
+        return _rebase(t, IndexPut.apply(_snapshot(t), value, key), "index_put_")
+    t._data[key] = value._data if isinstance(value, _tensor.Tensor) else value
+    t._vc[0] += 1
+    return t
