@@ -66,6 +66,7 @@ from ._functions import (
     pow,
     relu,
     reshape,
+    result_type,
     sigmoid,
     sin,
     sqrt,
@@ -80,7 +81,7 @@ from ._functions import (
     unsqueeze,
     where,
 )
-from ._promotion import get_default_dtype, promote_types, set_default_dtype
+from ._promotion import can_cast, get_default_dtype, promote_types, set_default_dtype
 from ._tensor import Size, Tensor
 from .autograd.grad_mode import (
     enable_grad,
@@ -98,12 +99,11 @@ half = float16
 long = int64
 int = int32
 short = int16
-char = int8
 
 __all__ = [
     "autograd", "cuda", "Tensor", "Size", "dtype", "device", "bool", "float16", "float32",
     "float64", "int8", "int16", "int32", "int64", "uint8", "float", "double", "half", "long",
-    "int", "short", "char", "Generator", "arange", "as_tensor", "default_generator", "empty",
+    "int", "short", "Generator", "arange", "as_tensor", "default_generator", "empty",
     "empty_like", "eye", "from_numpy", "full", "full_like", "get_rng_state", "initial_seed",
     "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint",
     "randint_like", "randn", "randn_like", "seed", "set_rng_state", "tensor", "zeros",
@@ -112,6 +112,6 @@ __all__ = [
     "matmul", "mean", "mm", "mul", "multiply", "ne", "neg", "negative", "numel", "permute",
     "pow", "relu", "reshape", "sigmoid", "sin", "sqrt", "squeeze", "sub", "subtract", "sum",
     "t", "tanh", "transpose", "true_divide", "unsqueeze", "where", "get_default_dtype",
-    "promote_types", "set_default_dtype", "enable_grad", "inference_mode", "is_grad_enabled",
-    "no_grad", "set_grad_enabled",
+    "promote_types", "result_type", "can_cast", "set_default_dtype", "enable_grad",
+    "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
 ]

@@ -1,6 +1,7 @@
 """The ``numtorch.X(tensor, ...)`` forms of the Tensor methods (one line each)."""
 from __future__ import annotations
 
+from . import _promotion
 from ._tensor import Tensor
 from .ops import elementwise as _E
 
@@ -8,7 +9,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "clamp", "c
            "mean", "relu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "abs",
            "where", "reshape", "transpose", "t", "permute", "squeeze", "unsqueeze", "flatten",
            "eq", "ne", "lt", "le", "gt", "ge", "is_tensor", "numel", "clone", "detach",
-           "subtract", "multiply", "divide", "negative", "true_divide", "is_floating_point"]
+           "subtract", "multiply", "divide", "negative", "true_divide", "is_floating_point",
+           "result_type"]
 
 
 def _t(x):
@@ -156,6 +158,12 @@ def ge(input, other):
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def result_type(tensor, other):
+    """The dtype ``tensor op other`` computes in (each a Tensor or a Python number)."""
+    return _promotion.result_type(*(x._data if isinstance(x, Tensor) else x
+                                    for x in (tensor, other)))
 
 
 def is_floating_point(input) -> bool:

@@ -66,11 +66,14 @@ def _combine(higher, lower):
 def result_type(*operands) -> B.dtype:
     """The dtype an elementwise op computes in, given arrays (from tensors) and Python numbers.
 
-    Dimensioned tensors decide; 0-d tensors and then Python numbers only count when they
-    belong to a higher category (bool < integer < floating), as in PyTorch.
+    Dimensioned tensors decide; 0-d tensors and then Python numbers (NumPy scalars among
+    them) only count when they belong to a higher category (bool < integer < floating), as in
+    PyTorch.
     """
     dim = zero = wrapped = None
     for x in operands:
+        if isinstance(x, B.np.generic):
+            x = x.item()  # a NumPy scalar counts as a Python number, as in PyTorch
         if hasattr(x, "dtype"):
             d = B.dtype_of(x)
             if x.ndim:
@@ -81,3 +84,9 @@ def result_type(*operands) -> B.dtype:
             d = scalar_dtype(x)
             wrapped = d if wrapped is None else promote_types(wrapped, d)
     return _combine(dim, _combine(zero, wrapped))
+
+
+def can_cast(from_: B.dtype, to: B.dtype) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` to ``to``: never to a lower category
+    (floating -> integer -> bool); any width within a category."""
+    return from_.category <= to.category

@@ -1,10 +1,11 @@
 """``Tensor``: data, dtype, device, autograd state, and one-line methods that call op Functions."""
 from __future__ import annotations
 
+import operator
 import warnings
 
 from . import _backend as B
-from ._promotion import get_default_dtype
+from ._promotion import get_default_dtype, result_type
 
 __all__ = ["Tensor", "Size"]
 
@@ -18,6 +19,22 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"numtorch.Size({list(self)})"
 
+    # slicing and concatenating a Size give a Size, as in PyTorch
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(tuple(other), self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         n = 1
         for s in self:
@@ -26,11 +43,12 @@ class Size(tuple):
 
 
 def _shape_arg(size) -> tuple:
-    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` alike."""
-    if len(size) == 1 and not isinstance(size[0], int):
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` alike (ints only:
+    ``2.0`` is refused as PyTorch refuses it; NumPy integers and int tensors are accepted)."""
+    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], Tensor):
         size = size[0]
     try:
-        return tuple(int(s) for s in size)
+        return tuple(operator.index(s) for s in size)
     except TypeError:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
 
@@ -102,8 +120,10 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The same memory as a tensor without history (prefer ``detach()``)."""
-        return self.detach()
+        """The same memory as a tensor without history and with its own version counter, so
+        changes through it go unnoticed by autograd (prefer ``detach()``)."""
+        t = Tensor._make(self._data)
+        return t
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -217,14 +237,15 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force: bool = False):
-        """The data as a NumPy array sharing memory (no copy)."""
-        if self._requires_grad and not force:
+        """The data as a NumPy array sharing memory (no copy). Refused for a tensor that
+        requires grad while grad mode is on, as in PyTorch."""
+        if self._requires_grad and not force and _grad_state.enabled:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad: the array "
                                "would escape autograd. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self._requires_grad and _grad_state.enabled:
             raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
                                "Use tensor.detach().numpy() instead.")
         return self._data if dtype is None else self._data.astype(dtype)
@@ -246,10 +267,18 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        """The one value, for float()/int(); PyTorch raises ValueError (not item()'s
+        RuntimeError) here."""
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"(this one has {self._data.size})")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self._dtype.is_floating_point or self._data.size != 1:
@@ -272,7 +301,11 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return self.item().__format__(spec)
-        return repr(self).__format__(spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                            f"only 0-d tensors take a format spec (format t.item(), or use "
+                            f"'{{}}' for the whole tensor)")
+        return repr(self)
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
@@ -450,7 +483,7 @@ class Tensor:
         return _A.Add.apply(self, other)
 
     def __radd__(self, other):
-        return _A.Add.apply(other, self)
+        return _A.Add.apply(self, other)  # the tensor first in next_functions, as in PyTorch
 
     def __sub__(self, other):
         return _A.Sub.apply(self, other)
@@ -462,7 +495,7 @@ class Tensor:
         return _A.Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return _A.Mul.apply(other, self)
+        return _A.Mul.apply(self, other)
 
     def __truediv__(self, other):
         return _A.Div.apply(self, other)
@@ -492,9 +525,11 @@ class Tensor:
         return _E.Abs.apply(self)
 
     def add(self, other, *, alpha=1):
+        _check_alpha(self, other, alpha, "add")
         return _A.Add.apply(self, other if alpha == 1 else other * alpha)
 
     def sub(self, other, *, alpha=1):
+        _check_alpha(self, other, alpha, "sub")
         return _A.Sub.apply(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other):
@@ -602,7 +637,7 @@ class Tensor:
         return _V.unsqueeze(self, dim)
 
     def permute(self, *dims):
-        return _V.Permute.apply(self, _shape_arg(dims))
+        return _V.permute(self, _shape_arg(dims))
 
     def transpose(self, dim0, dim1):
         return _V.transpose(self, dim0, dim1)
@@ -627,9 +662,11 @@ class Tensor:
         _I.setitem(self, key, value)
 
     def add_(self, other, *, alpha=1):
+        _check_alpha(self, other, alpha, "add_")
         return _P.binary_(self, other if alpha == 1 else other * alpha, _A.Add)
 
     def sub_(self, other, *, alpha=1):
+        _check_alpha(self, other, alpha, "sub_")
         return _P.binary_(self, other if alpha == 1 else other * alpha, _A.Sub)
 
     def mul_(self, other):
@@ -678,6 +715,20 @@ def _init(t, array, requires_grad):
     t._accum_ref = None
 
 
+def _check_alpha(t, other, alpha, op):
+    """PyTorch refuses a float alpha for an integer result and a bool alpha for a non-bool
+    one (rather than silently truncating)."""
+    if type(alpha) is int:
+        return
+    d = result_type(t._data, other._data if isinstance(other, Tensor) else other)
+    if isinstance(alpha, bool) and d is not B.bool_:
+        raise RuntimeError(f"{op}: a bool alpha is only supported for bool results, this one "
+                           f"is {d}")
+    if isinstance(alpha, float) and not d.is_floating_point:
+        raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha}, result dtype {d})")
+
+
 def _rebuild(data, requires_grad):
     return Tensor._make(data, requires_grad)
 
@@ -699,11 +750,17 @@ def _parse_to(args, kwargs):
         if isinstance(a, B.dtype):
             dtype = a
         elif isinstance(a, (str, B.device)):
+            if device is not None:
+                raise TypeError(f"to() received an invalid combination of arguments: two "
+                                f"devices ({device!r}, {a!r}); a dtype is numtorch.float32, "
+                                f"not a string")
             device = a
         elif isinstance(a, Tensor):
             dtype, device = a._dtype, a.device
         elif isinstance(a, bool):
             continue  # the positional non_blocking / copy flags
+        elif isinstance(a, int):
+            device = B.device(a)  # a bare int is a CUDA device index, as in PyTorch
         else:
             raise TypeError(f"to() received an invalid combination of arguments: "
                             f"{type(a).__name__}; expected a dtype, a device or a Tensor")
@@ -717,6 +774,7 @@ def _new_filled(t, size, value, dtype, requires_grad):
 
 
 # the op modules use Tensor, so they are imported once it exists
+from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 from .ops import activation as _R  # noqa: E402
 from .ops import arithmetic as _A  # noqa: E402
 from .ops import elementwise as _E  # noqa: E402

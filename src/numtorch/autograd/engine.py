@@ -35,6 +35,10 @@ def _root(t):
 def _make_grads(outputs, grad_outputs, who):
     """Check the gradients given for ``outputs``; an implicit one (None) must be for a scalar."""
     Tensor = _tensor.Tensor
+    for i, g in enumerate(grad_outputs):
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"{who}: gradients must be Tensors or None, got "
+                            f"{type(g).__name__} for output {i}")
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"{who}: got {len(grad_outputs)} gradients for {len(outputs)} "
                            f"outputs; pass one gradient (or None) per output")
@@ -56,13 +60,8 @@ def _make_grads(outputs, grad_outputs, who):
                 raise RuntimeError(
                     f"{who}: Mismatch in shape: grad_output[{i}] has a shape of "
                     f"{tuple(g.shape)} and output[{i}] has a shape of {tuple(out.shape)}")
-            if g._dtype.is_floating_point != out._dtype.is_floating_point:
-                raise TypeError(
-                    f"{who}: For output {i} of dtype {out.dtype}, got a gradient of dtype "
-                    f"{g.dtype}; the gradient must be a floating-point tensor like the output")
-        else:
-            raise TypeError(f"{who}: gradients must be Tensors or None, got "
-                            f"{type(g).__name__} for output {i}")
+            if g._dtype is not out._dtype and out._requires_grad:
+                g = g.to(out._dtype)  # as in PyTorch: an integer or bool gradient is cast
         grads.append(g)
     return grads
 
@@ -198,7 +197,10 @@ def _run(outputs, grads, retain_graph, create_graph, capture, accumulate):
             if is_leaf:
                 g = node_grads.pop()
                 if g is not None:
-                    _accumulate(node.variable, _run_tensor_hooks(node, 0, g), create_graph)
+                    # bound to a name first: _accumulate counts this reference as the caller's
+                    # (a hook may return a tensor that is also held elsewhere)
+                    g = _run_tensor_hooks(node, 0, g)
+                    _accumulate(node.variable, g, create_graph)
                 g = None
                 continue
             results = _call_backward(node, node_grads, create_graph, retain_graph)
@@ -336,7 +338,7 @@ def _validate(node, results):
     """Check the count, types and shapes of a backward's results; cast and reduce them."""
     edges = node._edges
     if not isinstance(results, tuple):
-        results = (results,) if not isinstance(results, list) else tuple(results)
+        results = (results,)  # as in PyTorch, a list is one (invalid) value, not a sequence
     n = len(edges)
     if len(results) != n:
         if len(results) > n and all(r is None for r in results[n:]):
@@ -394,7 +396,9 @@ def _accumulate(t, g, create_graph):
     old = t._grad
     if old is None:
         if create_graph:
-            t._grad = g
+            # a copy, recorded: the gradient may be another leaf's gradient too (z = a + b),
+            # the caller's own tensor (x.backward(g)) or a read-only broadcast view
+            t._grad = g.clone()
         elif (sys.getrefcount(g) <= _OWN_REFS and g._data.base is None
               and sys.getrefcount(g._data) <= 2 and g._grad_fn is None):
             # nobody else holds this gradient or its memory: keep it without a copy

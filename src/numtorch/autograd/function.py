@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import types
 import weakref
 
@@ -95,10 +96,10 @@ class FunctionCtx(Node):
             return s[1]
         if kind == "o":  # an output of this node, saved without a reference cycle
             _, data, vc, version, nr, requires_grad = s
-            if vc[0] != version:
-                raise _version_error(self, _tensor.Tensor._make(data), version, output=nr)
             t = _tensor.Tensor._make(data, requires_grad)
             t._vc = vc
+            if vc[0] != version:
+                raise _version_error(self, t, version, output=nr)
             if requires_grad:
                 t._grad_fn = self
                 t._output_nr = nr
@@ -234,23 +235,34 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run forward and, when any input requires grad, record the node for backward."""
         Tensor = _tensor.Tensor
+        raw = cls._raw
+        setup_style = not raw and cls.setup_context is not Function.setup_context
+        if setup_style:
+            # NOTE: as in PyTorch, setup_context's ``inputs`` holds every parameter of forward,
+            # defaults included, so forward's signature is bound here (this style only).
+            bound = _signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
+        # keyword arguments are inputs too: they get a gradient slot after the positional ones
+        inputs = args + tuple(kwargs.values()) if kwargs and not raw else args
         record = False
         if _state.enabled and cls._differentiable:
-            for a in args:
+            for a in inputs:
                 if isinstance(a, Tensor) and a._requires_grad:
                     record = True
                     break
         ctx = cls._backward_cls()
         ctx._saved = ()
-        raw = cls._raw
         if record:
             edges = [_edge(a) if isinstance(a, Tensor) else None if raw else _NOT_A_TENSOR
-                     for a in args]
+                     for a in inputs]
             ctx._edges = edges
             ctx.needs_input_grad = tuple(e is not None and e is not _NOT_A_TENSOR
                                          for e in edges)
         elif not raw:
-            ctx.needs_input_grad = (False,) * len(args)
+            # reported even when nothing is recorded (under no_grad), as PyTorch does
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                         for a in inputs)
         if raw:
             ctx._inputs = args
             out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
@@ -263,16 +275,23 @@ class Function:
         prev = _state.enabled
         _state.enabled = False
         try:
-            if cls.setup_context is Function.setup_context:
-                out = cls.forward(ctx, *args, **kwargs)
-            else:
+            if setup_style:
                 out = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, out)
+                cls.setup_context(ctx, inputs, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
         finally:
             _state.enabled = prev
         if not record:
+            for t in ctx._dirty or ():
+                t._vc[0] += 1  # mark_dirty counts as an in-place change, recorded or not
             return out
-        return _record(ctx, args, out, raw=False)
+        return _record(ctx, inputs, out, raw=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(forward) -> inspect.Signature:
+    return inspect.signature(forward)
 
 
 def _wrap_arrays(out):
@@ -314,6 +333,7 @@ def _record(ctx, args, out, raw):
             continue
         if dirty is not None and any(o is d for d in dirty):
             _check_dirty(ctx, o)
+            o._vc[0] += 1  # PyTorch counts mark_dirty as one more in-place change
         elif not raw and (any(o is a for a in args) or o._grad_fn is not None
                           or o._requires_grad):
             o = o._alias()  # an input (or a tensor from outside) returned as it is
@@ -381,7 +401,7 @@ def once_differentiable(fn):
 class _DelayedError(Function):
     """Stands for the gradient of a once_differentiable backward; differentiating it raises."""
 
-    _node_name = "DelayedError"
+    _node_name = "Error"  # PyTorch's node type name
 
     @staticmethod
     def forward(ctx, grad, name, inputs):

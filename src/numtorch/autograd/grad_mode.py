@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
@@ -35,11 +36,37 @@ class _GradModeContext:
     def __call__(self, fn):
         if isinstance(fn, type):
             raise TypeError(f"{type(self).__name__} decorates functions, not classes")
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self.clone():
                 return fn(*args, **kwargs)
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """A generator function runs in the mode each time it resumes; the caller's mode is
+        back in force while it is suspended at a ``yield``."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            resume, value = gen.send, None
+            while True:
+                with self.clone():
+                    try:
+                        out = resume(value)
+                    except StopIteration as stop:
+                        return stop.value
+                try:
+                    value = yield out
+                    resume = gen.send
+                except GeneratorExit:
+                    with self.clone():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown into us: pass it on to fn's generator
+                    resume, value = gen.throw, e
         return wrapper
 
     def clone(self):

@@ -17,7 +17,9 @@ class Relu(Function):
     def forward(ctx, x):
         if x.dtype.kind == "b":
             raise RuntimeError("relu: bool tensors are not supported; convert with .float()")
-        z = B.array_module(x).maximum(x, 0)  # keeps NaN as NaN, as PyTorch does
+        # maximum keeps NaN as NaN, as PyTorch does; as_array keeps a 0-d result an array so
+        # it is saved as this node's output
+        z = B.as_array(B.array_module(x).maximum(x, 0))
         ctx.save_for_backward(z)
         return z
 

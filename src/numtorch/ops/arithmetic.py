@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _backend as B
 from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
 
@@ -12,6 +13,12 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Eq", "Ne", "Lt", "Le", "Gt
 def _cast(v, np_dtype):
     if hasattr(v, "dtype"):
         return v if v.dtype == np_dtype else v.astype(np_dtype)
+    if type(v) is int and np_dtype.kind in "iu":
+        info = B.np.iinfo(np_dtype)
+        if not info.min <= v <= info.max:
+            # NOTE: PyTorch wraps an out-of-range Python int around (uint8 + -1 adds 255);
+            # NumPy would raise OverflowError instead
+            return B.np.asarray(v % (1 << (8 * np_dtype.itemsize))).astype(np_dtype)
     return v
 
 
@@ -19,12 +26,17 @@ def _kind(v) -> str:
     return v.dtype.kind if hasattr(v, "dtype") else ""
 
 
+def _is_bool(v) -> bool:
+    return type(v) is bool or _kind(v) == "b"
+
+
 def operands(x, y, floating: bool = False):
     """Bring two operands (arrays or Python numbers) to the dtype PyTorch computes in."""
     xd = getattr(x, "dtype", None)
-    if xd is not None and (getattr(y, "dtype", None) == xd
-                           or type(y) is float and xd.kind == "f"
-                           or type(y) is int and xd.kind in "fiu") and not floating:
+    if not floating and xd is not None and (
+            getattr(y, "dtype", None) == xd
+            or type(y) is float and xd.kind == "f"
+            or type(y) is int and (xd.kind == "f" or 0 <= y <= 127)):
         return x, y  # the common cases: nothing to promote
     d = result_type(x, y)
     if floating and not d.is_floating_point:
@@ -56,8 +68,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        if _kind(x) == "b" == _kind(y):
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+        if _is_bool(x) or _is_bool(y):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                                "supported. Use the `^` or `logical_xor()` operator instead.")
         x, y = operands(x, y)
         return x - y
@@ -136,6 +148,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
+        if not hasattr(y, "dtype"):
+            ctx._num_inputs = 1  # x ** number: next_functions lists x only, as in PyTorch
         x, y = operands(x, y)
         if (getattr(x, "dtype", None) is not None and x.dtype.kind in "iu"
                 and (y < 0).any() if hasattr(y, "dtype") and y.dtype.kind in "iu"
@@ -149,10 +163,13 @@ class Pow(Function):
         x, y = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            if isinstance(y, (int, float)) and y == 0:
-                gx = grad_output * 0
+            if isinstance(y, (int, float)):
+                gx = grad_output * 0 if y == 0 else grad_output * (y * x ** (y - 1))
             else:
-                gx = grad_output * (y * x ** (y - 1))
+                from .elementwise import Where
+                # where y == 0, x**y is 1 for every x: the gradient is 0 (also at x == 0,
+                # where the formula gives 0 * inf)
+                gx = grad_output * Where.apply(y == 0, 0.0, y * x ** (y - 1))
         if ctx.needs_input_grad[1]:
             from .elementwise import Where
             log_x = x.log() if hasattr(x, "log") else math.log(x) if x > 0 else -math.inf

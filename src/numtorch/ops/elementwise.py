@@ -70,7 +70,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        z = B.array_module(x).exp(_floating(x))
+        # as_array: for 0-d inputs NumPy returns a scalar, which could not be saved as an output
+        z = B.as_array(B.array_module(x).exp(_floating(x)))
         ctx.save_for_backward(z)
         return z
 
@@ -105,7 +106,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        z = B.array_module(x).sqrt(_floating(x))
+        z = B.as_array(B.array_module(x).sqrt(_floating(x)))
         ctx.save_for_backward(z)
         return z
 
@@ -157,7 +158,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        z = B.array_module(x).tanh(_floating(x))
+        z = B.as_array(B.array_module(x).tanh(_floating(x)))
         ctx.save_for_backward(z)
         return z
 

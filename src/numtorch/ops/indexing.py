@@ -47,7 +47,12 @@ class Index(Function):
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
         try:
-            return x[key]
+            out = x[key]
+            if not isinstance(out, B.np.ndarray):
+                # NumPy gives a scalar copy when ints pick one element; PyTorch gives a 0-d
+                # view, which an Ellipsis makes NumPy give too
+                out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+            return out
         except IndexError as e:
             raise IndexError(f"index {key!r} is out of bounds for a tensor of shape "
                              f"{tuple(x.shape)}: {e}") from None

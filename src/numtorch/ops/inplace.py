@@ -21,11 +21,11 @@ def _records(t, *others) -> bool:
             "a leaf Variable that requires grad is being used in an in-place operation. Wrap "
             "the update in `with numtorch.no_grad():` (as optimizers do), or work on a copy: "
             "x = x.clone()")
-    if t._base is not None and (t._requires_grad or t._base._requires_grad):
+    base = t._base
+    if base is not None and base._grad_fn is None and base._requires_grad and t._requires_grad:
         raise RuntimeError(
-            "numtorch does not yet record in-place operations on a view of a tensor that "
-            "requires grad (the base's history would have to be rewritten). Use the "
-            "out-of-place form, or clone the view first.")
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Wrap the update in `with numtorch.no_grad():`, or clone the leaf first.")
     return True
 
 
@@ -39,6 +39,11 @@ def _snapshot(t):
 
 def _write(t, result, op):
     """Store ``result``'s values in ``t``; PyTorch refuses results of a higher category."""
+    if not t._data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            f"refers to a single memory location (it was made by expand()). Call .clone() "
+            f"before writing to it.")
     if result._dtype.category > t._dtype.category:
         raise RuntimeError(
             f"{op}: result type {result._dtype._legacy[:-6]} can't be cast to the desired "
@@ -52,9 +57,60 @@ def _write(t, result, op):
 
 
 def _rebase(t, result, op):
+    """Write ``result`` into ``t`` and make it ``t``'s history."""
+    base = t._base
+    if base is not None and (t._requires_grad or not base._requires_grad):
+        return _rebase_view(t, base, result, op)
     _write(t, result, op)
     t._grad_fn, t._output_nr, t._requires_grad = result._grad_fn, result._output_nr, True
     return t
+
+
+def _rebase_view(t, base, result, op):
+    """``t`` is a view of ``base``: record ``base[positions of t] = result`` as the base's new
+    history (an IndexPut), and make ``t`` the base read back at those positions."""
+    from .indexing import Index, IndexPut
+    key = _view_key(t._data, base._data)
+    if key is None:
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            f"refers to a single memory location. Call .clone() before writing to it.")
+    new_base = IndexPut.apply(base, result, key)
+    _write(t, result, op)  # the values land in the base's memory; the counter is shared
+    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
+    t._grad_fn, t._output_nr, t._requires_grad = Index.apply(base, key)._grad_fn, 0, True
+    return t
+
+
+def _byte_offsets(a):
+    """Each element's byte offset from the start of array ``a``."""
+    np = B.np
+    off = np.zeros(a.shape, np.int64)
+    for k, (n, stride) in enumerate(zip(a.shape, a.strides)):
+        off = off + (np.arange(n, dtype=np.int64) * stride).reshape((n,) + (1,) * (a.ndim - k - 1))
+    return off
+
+
+def _view_key(view, base):
+    """Where the elements of array ``view`` sit in array ``base``, whose memory it shares: a
+    tuple of index arrays of view's shape. None when elements share memory (expanded)."""
+    np = B.np
+    if any(s == 0 and n > 1 for n, s in zip(view.shape, view.strides)):
+        return None
+    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    in_view = _byte_offsets(view) + start
+    if base.flags.c_contiguous:
+        return np.unravel_index(in_view // base.itemsize, base.shape)
+    # a strided base: find each offset among the base's (sorted) element offsets
+    in_base = _byte_offsets(base).ravel()
+    order = np.argsort(in_base, kind="stable")
+    in_base = in_base[order]
+    if in_base.size > 1 and (np.diff(in_base) == 0).any():
+        return None
+    pos = np.searchsorted(in_base, in_view.ravel())
+    if pos.size and (pos.max() >= in_base.size or (in_base[pos] != in_view.ravel()).any()):
+        return None  # not inside base: an internal error, reported as unsupported
+    return np.unravel_index(order[pos].reshape(view.shape), base.shape)
 
 
 def binary_(t, other, op_cls):
@@ -118,6 +174,13 @@ def indexput_(t, key, value):
     from .indexing import IndexPut
     if _records(t, value):
         return _rebase(t, IndexPut.apply(_snapshot(t), value, key), "index_put_")
-    t._data[key] = value._data if isinstance(value, _tensor.Tensor) else value
+    v = value._data if isinstance(value, _tensor.Tensor) else value
+    try:
+        t._data[key] = v
+    except ValueError as e:
+        raise RuntimeError(
+            f"index_put_: the value of shape {list(getattr(v, 'shape', ()))} cannot be "
+            f"assigned to the indexed part of a tensor of shape {list(t.shape)} ({e}); the "
+            f"value must broadcast to the indexed shape") from None
     t._vc[0] += 1
     return t

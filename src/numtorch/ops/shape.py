@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ._util import wrap_dim
 
-__all__ = ["Reshape", "Permute", "Expand", "reshape", "view", "transpose", "t", "expand",
+__all__ = ["Reshape", "Permute", "Expand", "reshape", "view", "permute", "transpose", "t", "expand",
            "squeeze", "unsqueeze", "flatten"]
 
 
@@ -131,11 +131,16 @@ def view(x, shape):
     return as_view(Reshape.apply(x, shape, True), x)
 
 
+def permute(x, dims):
+    return as_view(Permute.apply(x, tuple(dims)), x)
+
+
 def transpose(x, dim0, dim1):
     n = x.dim()
     dims = list(range(n))
     d0, d1 = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
-    dims[d0], dims[d1] = dims[d1], dims[d0]
+    if n:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
+        dims[d0], dims[d1] = dims[d1], dims[d0]
     return as_view(Permute.apply(x, tuple(dims)), x)
 
 
@@ -143,7 +148,8 @@ def t(x):
     if x.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{x.dim()}D; use transpose(dim0, dim1) or mT")
-    return transpose(x, 0, 1) if x.dim() == 2 else x
+    # 0-d and 1-d tensors come back as a new view (a new node), as in PyTorch
+    return transpose(x, 0, -1)
 
 
 def expand(x, shape):
