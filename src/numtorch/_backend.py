@@ -67,6 +67,12 @@ def as_array(x):
     return x if type(x) is np.ndarray else np.asarray(x)
 
 
+def quiet():
+    """A context in which NumPy does not warn about inf/NaN results, which PyTorch returns
+    silently (log(0), x / 0, 0 ** -1, sqrt(-1))."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 def zeros(shape, d: dtype):
     return np.zeros(shape, d.np)
 

@@ -30,6 +30,12 @@ def _is_bool(v) -> bool:
     return type(v) is bool or _kind(v) == "b"
 
 
+def _negative_int(y) -> bool:
+    if hasattr(y, "dtype"):
+        return y.dtype.kind in ("i", "u") and bool((y < 0).any())
+    return type(y) is int and y < 0
+
+
 def operands(x, y, floating: bool = False):
     """Bring two operands (arrays or Python numbers) to the dtype PyTorch computes in."""
     xd = getattr(x, "dtype", None)
@@ -110,7 +116,8 @@ class Div(Function):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, y if need[0] or need[1] else None)
         x, y = operands(x, y, floating=True)
-        return x / y
+        with B.quiet():
+            return x / y
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -151,12 +158,10 @@ class Pow(Function):
         if not hasattr(y, "dtype"):
             ctx._num_inputs = 1  # x ** number: next_functions lists x only, as in PyTorch
         x, y = operands(x, y)
-        if (getattr(x, "dtype", None) is not None and x.dtype.kind in "iu"
-                and (y < 0).any() if hasattr(y, "dtype") and y.dtype.kind in "iu"
-                else isinstance(y, int) and y < 0 and getattr(x, "dtype", None) is not None
-                and x.dtype.kind in "iu"):
+        if _kind(x) in ("i", "u") and _negative_int(y):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return x ** y
+        with B.quiet():
+            return x ** y
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -167,13 +172,18 @@ class Pow(Function):
                 gx = grad_output * 0 if y == 0 else grad_output * (y * x ** (y - 1))
             else:
                 from .elementwise import Where
-                # where y == 0, x**y is 1 for every x: the gradient is 0 (also at x == 0,
-                # where the formula gives 0 * inf)
-                gx = grad_output * Where.apply(y == 0, 0.0, y * x ** (y - 1))
+                # where y == 0, x**y is 1 for every x and the gradient is 0; the exponent is
+                # moved off 0 there so that 0 ** -1 (inf) never meets the factor y == 0
+                y_off_zero = Where.apply((y == 0)._data, 1.0, y)
+                gx = grad_output * (y * x ** (y_off_zero - 1))
         if ctx.needs_input_grad[1]:
             from .elementwise import Where
-            log_x = x.log() if hasattr(x, "log") else math.log(x) if x > 0 else -math.inf
-            gy = grad_output * Where.apply((x == 0) * (y >= 0), 0.0, x ** y * log_x)
+            limit = (x == 0) * (y >= 0)  # where x**y * log(x) tends to 0
+            if hasattr(x, "log"):
+                log_x = Where.apply(limit._data, 1.0, x).log()
+            else:
+                log_x = math.log(x) if x > 0 else math.nan if x < 0 else 0.0
+            gy = grad_output * Where.apply(limit, 0.0, x ** y * log_x)
         return gx, gy
 
 
