@@ -535,9 +535,6 @@ def test_inplace_on_non_leaf_rebases_history():
     same(copy_and_fill)
 
 
-@pytest.mark.xfail(strict=True, reason="ops/inplace.py fill_ and ops/indexing.py setitem hand "
-                   "Python ints to NumPy 2, which raises OverflowError when one does not fit; "
-                   "PyTorch wraps -255..-1 into uint8 and raises RuntimeError beyond the range")
 @pytest.mark.parametrize("make", [
     lambda m: m.zeros(2, dtype=m.uint8).fill_(-7),
     lambda m: m.zeros(2, dtype=m.uint8).fill_(300),
@@ -612,9 +609,6 @@ def test_setitem_gradients():
     same(value_requires_grad)
 
 
-@pytest.mark.xfail(strict=True, reason="ops/inplace.py names copy_'s node WhereBackward0 "
-                   "(PyTorch: CopyBackwards) and a slice assignment's IndexPutBackward0 "
-                   "(PyTorch: CopySlices); the names show in repr as grad_fn=<...>")
 def test_grad_fn_names_of_copy_and_setitem():
     def names(m):
         x = m.ones(3, requires_grad=True)

@@ -67,6 +67,39 @@ def as_array(x):
     return x if type(x) is np.ndarray else np.asarray(x)
 
 
+def check_fits(array, d) -> None:
+    """PyTorch refuses Python numbers that overflow an integer dtype (NaN included); uint8
+    also takes -255..-1, wrapping them."""
+    if d.category != 1 or array.dtype == d.np:
+        return
+    info = np.iinfo(d.np)
+    floating = array.dtype.kind == "f"
+    low = -int(info.max) if d is uint8 and not floating else info.min
+    with np.errstate(invalid="ignore"):
+        bad = (array < low) | (array > info.max)
+        if floating:
+            bad |= np.isnan(array)
+    if bad.any():
+        raise RuntimeError(f"value cannot be converted to type {d!r} without overflow: "
+                           f"{array[bad].flat[0]}")
+
+
+def cast(array, d):
+    """``array`` as dtype ``d``; floats too large for ``d`` become inf, as in PyTorch."""
+    if array.dtype == d.np:
+        return array
+    with np.errstate(over="ignore"):
+        return array.astype(d.np)
+
+
+def fit_number(value, d: dtype):
+    """A Python number as a 0-d array of dtype ``d`` for writing into a tensor (fill_,
+    ``x[i] = v``), with PyTorch's overflow checks."""
+    array = np.asarray(value)
+    check_fits(array, d)
+    return cast(array, d)
+
+
 def quiet():
     """A context in which NumPy does not warn about inf/NaN results, which PyTorch returns
     silently (log(0), x / 0, 0 ** -1, sqrt(-1))."""

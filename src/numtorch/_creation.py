@@ -77,40 +77,15 @@ def _scan(data, nested: bool):
                        f"numbers, nested lists of numbers of equal length, arrays or tensors")
 
 
-def _check_fits(array, d) -> None:
-    """PyTorch refuses Python numbers that overflow an integer dtype (NaN included); uint8
-    also takes -255..-1, wrapping them."""
-    if d.category != 1 or array.dtype == d.np:
-        return
-    info = np.iinfo(d.np)
-    floating = array.dtype.kind == "f"
-    low = -int(info.max) if d is B.uint8 and not floating else info.min
-    with np.errstate(invalid="ignore"):
-        bad = (array < low) | (array > info.max)
-        if floating:
-            bad |= np.isnan(array)
-    if bad.any():
-        raise RuntimeError(f"value cannot be converted to type {d} without overflow: "
-                           f"{array[bad].flat[0]}")
-
-
-def _cast(array, d):
-    """``array`` as dtype ``d``; floats too large for ``d`` become inf, as in PyTorch."""
-    if array.dtype == d.np:
-        return array
-    with np.errstate(over="ignore"):
-        return array.astype(d.np)
-
-
 def _infer(data, dtype):
     """A new array for ``data``, with PyTorch's dtype rules, converted to ``dtype`` if given."""
     if isinstance(data, Tensor):
         same = dtype is None or dtype is data._dtype
-        return data._data.copy() if same else _cast(data._data, dtype)
+        return data._data.copy() if same else B.cast(data._data, dtype)
     inferred, data = _scan(data, False)
     inferred = inferred or get_default_dtype()
     if isinstance(data, (np.ndarray, np.generic)):
-        return _cast(np.array(data), dtype or inferred)  # array values wrap, unchecked
+        return B.cast(np.array(data), dtype or inferred)  # array values wrap, unchecked
     # Python floats are read as float64 and rounded once, to the dtype they end up in
     try:
         array = np.array(data, dtype=np.float64 if inferred.is_floating_point else inferred.np)
@@ -118,8 +93,8 @@ def _infer(data, dtype):
         raise ValueError(f"tensor(): a value in the data overflows {inferred} (integers must "
                          f"lie in [-2**63, 2**63))") from None
     target = dtype or inferred
-    _check_fits(array, target)
-    return _cast(array, target)
+    B.check_fits(array, target)
+    return B.cast(array, target)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -199,8 +174,8 @@ def _filled(shape, fill_value, dtype):
     """An array of ``shape`` full of ``fill_value`` converted to ``dtype`` as PyTorch converts
     a Python number (integers wrap; overflowing ones raise)."""
     fill = np.asarray(fill_value)
-    _check_fits(fill, dtype)
-    return np.full(shape, _cast(fill, dtype), dtype.np)
+    B.check_fits(fill, dtype)
+    return np.full(shape, B.cast(fill, dtype), dtype.np)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -242,7 +217,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         # from the truncated start by the truncated step (even a zero one)
         n = math.ceil((end - start) / step)
         array = int(start) + np.arange(n, dtype=np.int64) * int(step)
-    return _finish(_cast(array, dtype), None, device, requires_grad)
+    return _finish(B.cast(array, dtype), None, device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:

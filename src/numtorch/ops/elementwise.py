@@ -5,8 +5,8 @@ from .. import _backend as B
 from .._promotion import get_default_dtype
 from ..autograd.function import Function
 
-__all__ = ["Clone", "ToCopy", "Abs", "Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Sigmoid",
-           "Clamp", "Where"]
+__all__ = ["Clone", "ToCopy", "Copy", "Fill", "FillNumber", "Abs", "Exp", "Log", "Sqrt", "Sin",
+           "Cos", "Tanh", "Sigmoid", "Clamp", "Where"]
 
 
 def _floating(x):
@@ -43,6 +43,35 @@ class ToCopy(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output, None
+
+
+class Copy(Function):
+    """z = y broadcast to x's shape in x's dtype (x.copy_(y));  dz/dx = 0, dz/dy = 1."""
+
+    _raw = True
+    _node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = B.array_module(x)
+        return xp.broadcast_to(y, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return (grad_output * 0 if ctx.needs_input_grad[0] else None,
+                grad_output if ctx.needs_input_grad[1] else None)
+
+
+class Fill(Copy):
+    """x.fill_(y) for a 0-d tensor y: Copy under PyTorch's node name."""
+
+    _node_name = "FillBackward3"
+
+
+class FillNumber(Copy):
+    """x.fill_(number): Copy under PyTorch's node name."""
+
+    _node_name = "FillBackward2"
 
 
 class Abs(Function):

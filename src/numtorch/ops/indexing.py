@@ -6,7 +6,8 @@ from .. import _tensor
 from ..autograd.function import Function
 from .shape import as_view
 
-__all__ = ["Index", "IndexPutAccumulate", "IndexPut", "getitem", "setitem", "unbind"]
+__all__ = ["Index", "IndexPutAccumulate", "IndexPut", "CopySlices", "is_basic", "getitem",
+           "setitem", "unbind"]
 
 
 def _key_part(k):
@@ -30,7 +31,7 @@ def array_key(key):
     return _key_part(key)
 
 
-def _is_basic(key) -> bool:
+def is_basic(key) -> bool:
     parts = key if isinstance(key, tuple) else (key,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
@@ -74,7 +75,7 @@ class IndexPutAccumulate(Function):
         ctx.key = key
         xp = B.array_module(g)
         out = xp.zeros(shape, g.dtype)
-        if _is_basic(key) or getattr(getattr(key, "dtype", None), "kind", "") == "b":
+        if is_basic(key) or getattr(getattr(key, "dtype", None), "kind", "") == "b":
             out[key] = g
         else:
             xp.add.at(out, key, g)
@@ -110,10 +111,16 @@ class IndexPut(Function):
         return gx, gv, None
 
 
+class CopySlices(IndexPut):
+    """IndexPut through a view or a basic key (ints, slices): PyTorch's node name for it."""
+
+    _node_name = "CopySlices"
+
+
 def getitem(x, key):
     key = array_key(key)
     out = Index.apply(x, key)
-    return as_view(out, x) if _is_basic(key) else out
+    return as_view(out, x) if is_basic(key) else out
 
 
 def setitem(x, key, value):

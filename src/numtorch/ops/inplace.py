@@ -69,13 +69,13 @@ def _rebase(t, result, op):
 def _rebase_view(t, base, result, op):
     """``t`` is a view of ``base``: record ``base[positions of t] = result`` as the base's new
     history (an IndexPut), and make ``t`` the base read back at those positions."""
-    from .indexing import Index, IndexPut
+    from .indexing import CopySlices, Index
     key = _view_key(t._data, base._data)
     if key is None:
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
             f"refers to a single memory location. Call .clone() before writing to it.")
-    new_base = IndexPut.apply(base, result, key)
+    new_base = CopySlices.apply(base, result, key)
     _write(t, result, op)  # the values land in the base's memory; the counter is shared
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     t._grad_fn, t._output_nr, t._requires_grad = Index.apply(base, key)._grad_fn, 0, True
@@ -131,22 +131,17 @@ def unary_(t, op_cls, *args):
     return t
 
 
-def _replace(t, value, name):
-    """Record ``t``'s values being replaced by ``value``: its gradient flows to value, and
-    none to t's past."""
-    from .elementwise import Where
-    everywhere = B.np.ones(t._data.shape, bool)
-    return _rebase(t, Where.apply(everywhere, value, t), name)
-
-
 def fill_(t, value):
     """Set every element to ``value`` (a number or a 0-d tensor)."""
     if isinstance(value, _tensor.Tensor) and value.dim() != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                            f"with {value.dim()} dimensions.")
     if _records(t, value):
-        return _replace(t, value, "fill_")
-    t._data[...] = value._data if isinstance(value, _tensor.Tensor) else value
+        from .elementwise import Fill, FillNumber
+        op = Fill if isinstance(value, _tensor.Tensor) else FillNumber
+        return _rebase(t, op.apply(t, value), "fill_")  # saves nothing of t
+    t._data[...] = (value._data if isinstance(value, _tensor.Tensor)
+                    else B.fit_number(value, t._dtype))
     t._vc[0] += 1
     return t
 
@@ -163,7 +158,8 @@ def copy_(t, src):
         raise RuntimeError(f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
                            f"to the destination's shape {list(t.shape)}")
     if _records(t, src):
-        return _replace(t, src, "copy_")
+        from .elementwise import Copy
+        return _rebase(t, Copy.apply(t, src), "copy_")
     B.np.copyto(t._data, src._data, casting="unsafe")
     t._vc[0] += 1
     return t
@@ -171,10 +167,11 @@ def copy_(t, src):
 
 def indexput_(t, key, value):
     """``t[key] = value``: in place, differentiable in both ``t`` and ``value``."""
-    from .indexing import IndexPut
+    from .indexing import CopySlices, IndexPut, is_basic
     if _records(t, value):
-        return _rebase(t, IndexPut.apply(_snapshot(t), value, key), "index_put_")
-    v = value._data if isinstance(value, _tensor.Tensor) else value
+        op = CopySlices if is_basic(key) else IndexPut
+        return _rebase(t, op.apply(t, value, key), "index_put_")
+    v = value._data if isinstance(value, _tensor.Tensor) else B.fit_number(value, t._dtype)
     try:
         t._data[key] = v
     except ValueError as e:
