@@ -618,9 +618,6 @@ def test_view_sees_inplace_changes_of_its_base():
     check_same(scenario)
 
 
-@pytest.mark.xfail(strict=True, reason="a view made before an in-place op on its base keeps "
-                                       "its old grad_fn; PyTorch regenerates it (needs the "
-                                       "view's creation version checked in _edge/_root)")
 def test_view_history_follows_inplace_changes_of_its_base():
     def scenario(L):
         x = leaf(L, [[1.0, 2.0], [3.0, 4.0]])

@@ -621,8 +621,6 @@ def test_grad_fn_names_of_copy_and_setitem():
     same(names)
 
 
-@pytest.mark.xfail(strict=True, reason="ops/elementwise.py Clone copies into C order; PyTorch's "
-                   "clone keeps the source's strides (memory_format=preserve_format)")
 def test_clone_keeps_the_layout():
     same(lambda m: m.arange(6.0).reshape(2, 3).T.clone().is_contiguous())
 

@@ -62,7 +62,8 @@ class Tensor:
     # rarely set, so class-level defaults instead of slots
     _hooks = None            # {key: fn(grad)} for a leaf (non-leaves keep theirs on grad_fn)
     _post_acc_hooks = None   # {key: fn(tensor)} after .grad was accumulated
-    _base = None             # the tensor this one is a view of
+    _base = None             # the tensor this one shares memory with (views, detach())
+    _view_version = None     # differentiable views: the version their grad_fn reflects
     __array_priority__ = 1000  # numpy defers ``array + tensor`` to Tensor.__radd__
 
     def __init__(self, *args, **kwargs):
@@ -402,7 +403,7 @@ class Tensor:
         return _E.Clone.apply(self)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self if self._data.flags.c_contiguous else _E.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else _E.Clone.apply(self, True)
 
     def to(self, *args, **kwargs) -> Tensor:
         """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,

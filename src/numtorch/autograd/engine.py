@@ -24,11 +24,10 @@ def _as_tuple(x) -> tuple:
 
 def _root(t):
     """The node and output number where backward starts for tensor ``t``."""
-    if t._grad_fn is not None:
-        return t._grad_fn, t._output_nr
     if t._requires_grad:
         from .function import _edge
-        return _edge(t)[0], 0
+        edge = _edge(t)  # refreshes a view whose base changed in place
+        return edge[0], edge[1]
     return None, 0
 
 

@@ -305,6 +305,9 @@ def _edge(a):
     """The edge from a new node to input ``a``: its grad_fn, its leaf accumulator, or None."""
     if not a._requires_grad:
         return None
+    if a._view_version is not None and a._view_version != a._vc[0]:
+        from ..ops.inplace import refresh_view
+        refresh_view(a)
     fn = a._grad_fn
     if fn is None:
         acc = a._accum_ref() if a._accum_ref is not None else None

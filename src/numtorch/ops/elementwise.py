@@ -15,18 +15,19 @@ def _floating(x):
 
 
 class Clone(Function):
-    """z = copy of x;  dz/dx = 1."""
+    """z = copy of x (in x's memory layout, or row-major for contiguous());  dz/dx = 1."""
 
     _raw = True
+    _num_inputs = 1
     _node_name = "CloneBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, contiguous=False):
+        return x.copy(order="C" if contiguous else "K")
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output
+        return grad_output, None
 
 
 class ToCopy(Function):

@@ -79,7 +79,25 @@ def _rebase_view(t, base, result, op):
     _write(t, result, op)  # the values land in the base's memory; the counter is shared
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     t._grad_fn, t._output_nr, t._requires_grad = Index.apply(base, key)._grad_fn, 0, True
+    t._view_version = t._vc[0]
     return t
+
+
+def refresh_view(t):
+    """The base of view ``t`` changed in place after ``t`` was made: read ``t``'s history
+    again from the base's new one, as PyTorch regenerates such views."""
+    from .indexing import Index
+    base = t._base
+    t._view_version = t._vc[0]
+    if base._requires_grad:
+        key = _view_key(t._data, base._data)
+        if key is not None:
+            prev, _state.enabled = _state.enabled, True  # backward may run under no_grad
+            try:
+                fn = Index.apply(base, key)._grad_fn
+            finally:
+                _state.enabled = prev
+            t._grad_fn, t._output_nr, t._requires_grad = fn, 0, True
 
 
 def _byte_offsets(a):

@@ -14,6 +14,7 @@ def as_view(out, x):
     if base is not None and (base is x._data or base is x._data.base):
         out._vc = x._vc
         out._base = x if x._base is None else x._base
+        out._view_version = x._vc[0]  # its history is the base's as of this version
     return out
 
 
