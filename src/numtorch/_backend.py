@@ -95,6 +95,8 @@ def cast(array, d):
 def fit_number(value, d: dtype):
     """A Python number as a 0-d array of dtype ``d`` for writing into a tensor (fill_,
     ``x[i] = v``), with PyTorch's overflow checks."""
+    if d.category == 2 and type(value) in (float, int, bool):
+        return value  # any number fits a floating dtype (too large ones become inf)
     array = np.asarray(value)
     check_fits(array, d)
     return cast(array, d)

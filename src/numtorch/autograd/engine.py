@@ -83,12 +83,12 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     grads = _make_grads(tensors, grads, "backward")
     inputs = _as_tuple(inputs)
     if inputs:
-        captured = _run(tensors, grads, retain_graph, create_graph, inputs, True)
+        captured = _run(tensors, grads, retain_graph, create_graph, inputs)
         for t, g in zip(inputs, captured):
             if g is not None:
                 _accumulate(t, g, create_graph)
         return
-    _run(tensors, grads, retain_graph, create_graph, None, False)
+    _run(tensors, grads, retain_graph, create_graph, None)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -124,7 +124,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                                f"grad_fn, so nothing connects it to the inputs")
     grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
     grads = _make_grads(outputs, grads, "grad")
-    result = _run(outputs, grads, retain_graph, create_graph, inputs, False)
+    result = _run(outputs, grads, retain_graph, create_graph, inputs)
     out = []
     for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
@@ -139,7 +139,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return tuple(out)
 
 
-def _run(outputs, grads, retain_graph, create_graph, capture, accumulate):
+def _run(outputs, grads, retain_graph, create_graph, capture):
     """Execute the graph from ``outputs``; return the captured gradients of ``capture``."""
     if retain_graph is None:
         retain_graph = create_graph
