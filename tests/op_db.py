@@ -548,5 +548,16 @@ OPS = [
     OpInfo("setitem", setitem, setitem_samples, dtypes=FLOATS, same_name=False),
 ]
 
+# the op library's entries live in one file per category
+import op_db_activation  # noqa: E402
+import op_db_elementwise  # noqa: E402
+import op_db_linalg  # noqa: E402
+import op_db_reduction  # noqa: E402
+import op_db_shape  # noqa: E402
+
+for _category in (op_db_elementwise, op_db_reduction, op_db_shape, op_db_linalg,
+                  op_db_activation):
+    OPS += _category.OPS
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

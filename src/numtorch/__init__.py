@@ -1,7 +1,7 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import autograd, cuda
+from . import autograd, cuda, linalg, nn
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -81,6 +81,11 @@ from ._functions import (
     unsqueeze,
     where,
 )
+from ._methods import activation as _m_activation  # noqa: F401
+from ._methods import elementwise as _m_elementwise  # noqa: F401
+from ._methods import linalg as _m_linalg  # noqa: F401
+from ._methods import reduction as _m_reduction  # noqa: F401
+from ._methods import shape as _m_shape  # noqa: F401
 from ._promotion import can_cast, get_default_dtype, promote_types, set_default_dtype
 from ._tensor import Size, Tensor
 from .autograd.grad_mode import (
@@ -90,6 +95,14 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+# ---- op library (issue 3): each category adds its function forms here ----
+# elementwise:
+# reduction:
+# shape:
+# linalg:
+# activation:
+# ---- end of op library ----
 
 __version__ = "0.1.0"
 
@@ -101,9 +114,10 @@ int = int32
 short = int16
 
 __all__ = [
-    "autograd", "cuda", "Tensor", "Size", "dtype", "device", "bool", "float16", "float32",
-    "float64", "int8", "int16", "int32", "int64", "uint8", "float", "double", "half", "long",
-    "int", "short", "Generator", "arange", "as_tensor", "default_generator", "empty",
+    "autograd", "cuda", "linalg", "nn", "Tensor", "Size", "dtype", "device", "bool",
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "float",
+    "double", "half", "long", "int", "short", "Generator", "arange", "as_tensor",
+    "default_generator", "empty",
     "empty_like", "eye", "from_numpy", "full", "full_like", "get_rng_state", "initial_seed",
     "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint",
     "randint_like", "randn", "randn_like", "seed", "set_rng_state", "tensor", "zeros",

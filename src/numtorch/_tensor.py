@@ -5,6 +5,11 @@ import operator
 import warnings
 
 from . import _backend as B
+from ._methods.activation import ActivationMethods
+from ._methods.elementwise import ElementwiseMethods
+from ._methods.linalg import LinalgMethods
+from ._methods.reduction import ReductionMethods
+from ._methods.shape import ShapeMethods
 from ._promotion import get_default_dtype, result_type
 
 __all__ = ["Tensor", "Size"]
@@ -53,8 +58,11 @@ def _shape_arg(size) -> tuple:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
 
 
-class Tensor:
-    """An n-dimensional array with autograd, the numtorch counterpart of ``torch.Tensor``."""
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
+             ActivationMethods):
+    """An n-dimensional array with autograd, the numtorch counterpart of ``torch.Tensor``.
+
+    The op library's methods come from the category mixins in ``_methods/``."""
 
     __slots__ = ("_data", "_dtype", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc",
                  "_accum_ref", "__weakref__", "__dict__")

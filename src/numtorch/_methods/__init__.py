@@ -1,0 +1,1 @@
+"""Tensor methods of the op library, one mixin per category (Tensor inherits them all)."""

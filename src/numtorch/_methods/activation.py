@@ -1,0 +1,10 @@
+"""Activations and softmax-like ops: Tensor methods and numtorch.X forms."""
+from __future__ import annotations
+
+__all__: list[str] = []
+
+
+class ActivationMethods:
+    """Tensor methods for this category; one line each, calling the op Functions."""
+
+    __slots__ = ()

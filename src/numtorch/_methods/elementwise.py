@@ -1,0 +1,10 @@
+"""Elementwise math, rounding, logical and bitwise ops: Tensor methods and numtorch.X forms."""
+from __future__ import annotations
+
+__all__: list[str] = []
+
+
+class ElementwiseMethods:
+    """Tensor methods for this category; one line each, calling the op Functions."""
+
+    __slots__ = ()

@@ -1,0 +1,4 @@
+"""op_db entries for the shape ops (see op_db.py for the framework)."""
+from __future__ import annotations
+
+OPS: list = []
