@@ -4,7 +4,7 @@ PY := .venv/bin/python
 LINT_DIRS := $(wildcard src tests examples benchmarks)
 STAMP := .venv/.installed-test
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint docs bench clean
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -26,6 +26,12 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q
+
+docs: $(STAMP)
+	$(PY) tests/gen_ops_doc.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/seed.py
 
 clean:
 	rm -rf .venv build src/*.egg-info .pytest_cache

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from . import _promotion
 from ._tensor import Tensor
-from .ops import elementwise as _E
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "clamp", "clip", "sum",
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "sum",
            "mean", "relu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "abs",
-           "where", "reshape", "transpose", "t", "permute", "squeeze", "unsqueeze", "flatten",
+           "reshape", "transpose", "t", "permute", "squeeze", "unsqueeze", "flatten",
            "eq", "ne", "lt", "le", "gt", "ge", "is_tensor", "numel", "clone", "detach",
            "subtract", "multiply", "divide", "negative", "true_divide", "is_floating_point",
            "result_type"]
@@ -52,10 +51,6 @@ def mm(input, mat2):
     return input.mm(mat2)
 
 
-def clamp(input, min=None, max=None):
-    return input.clamp(min, max)
-
-
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     return input.sum(dim, keepdim, dtype=dtype)
 
@@ -98,10 +93,6 @@ def sigmoid(input):
 
 def abs(input):
     return input.abs()
-
-
-def where(condition, input, other):
-    return _E.Where.apply(condition._data, input, other)
 
 
 def reshape(input, shape):
@@ -182,7 +173,6 @@ def detach(input):
     return input.detach()
 
 
-clip = clamp
 subtract = sub
 multiply = mul
 divide = div

@@ -512,12 +512,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
     def __rtruediv__(self, other):
         return _A.Div.apply(other, self)
 
-    def __pow__(self, exponent):
-        return _A.Pow.apply(self, exponent)
-
-    def __rpow__(self, base):
-        return _A.Pow.apply(base, self)
-
     def __matmul__(self, other):
         return _L.MatMul.apply(self, other)
 
@@ -544,16 +538,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
     def mul(self, other):
         return _A.Mul.apply(self, other)
 
-    def div(self, other, *, rounding_mode=None):
-        if rounding_mode is not None:
-            raise NotImplementedError("div(rounding_mode=...) is not implemented yet")
-        return _A.Div.apply(self, other)
-
     def neg(self):
         return _A.Neg.apply(self)
-
-    def pow(self, exponent):
-        return _A.Pow.apply(self, exponent)
 
     def abs(self):
         return _E.Abs.apply(self)
@@ -581,11 +567,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
 
     def relu(self):
         return _R.Relu.apply(self)
-
-    def clamp(self, min=None, max=None):
-        return _E.Clamp.apply(self, min, max)
-
-    clip = clamp
 
     def mm(self, mat2):
         return _L.Mm.apply(self, mat2)
@@ -684,9 +665,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
     def div_(self, other):
         return _P.binary_(self, other, _A.Div)
 
-    def pow_(self, exponent):
-        return _P.binary_(self, exponent, _A.Pow)
-
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
@@ -694,11 +672,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
 
     def neg_(self):
         return _P.unary_(self, _A.Neg)
-
-    def clamp_(self, min=None, max=None):
-        return _P.unary_(self, _E.Clamp, min, max)
-
-    clip_ = clamp_
 
     def relu_(self):
         return _P.unary_(self, _R.Relu)

@@ -1,4 +1,242 @@
-"""numtorch.nn.functional: the functional forms of activations and other layer ops."""
+"""numtorch.nn.functional: the functional forms of activations and other layer ops.
+
+``inplace=True`` writes the result into ``input`` (which must not be a leaf that requires
+grad) and returns it, as in PyTorch.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import warnings
+from typing import TYPE_CHECKING
+
+from .._methods import activation as _M
+from ..ops import activation as _A
+from ..ops import activation_smooth as _SM
+from ..ops import inplace as _P
+from ..ops import softmax as _S
+from ..ops.norms import vector_norm
+from ..ops.padding import pad
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
+           "selu_", "celu", "celu_", "rrelu", "rrelu_", "prelu", "gelu", "silu", "mish",
+           "softplus", "softsign", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
+           "logsigmoid", "tanhshrink", "softshrink", "hardshrink", "threshold", "threshold_",
+           "sigmoid", "tanh", "softmax", "log_softmax", "softmin", "glu", "normalize",
+           "pad"]
+
+
+def _inplace(input, inplace, op_cls, inplace_cls, *args):
+    """``op(input, *args)``, or written into ``input`` when ``inplace``."""
+    if inplace:
+        return _P.unary_(input, inplace_cls, *args)
+    return op_cls.apply(input, *args)
+
+
+# ---- the relu family --------------------------------------------------------------------------
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _inplace(input, inplace, _A.LeakyRelu, _A.LeakyReluInplace, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, True)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """leaky_relu with a random slope from [lower, upper) per element in training, and the
+    slope (lower + upper) / 2 otherwise."""
+    if inplace:
+        return _M.rrelu_(input, lower, upper, training)
+    return _M.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return _M.rrelu_(input, lower, upper, training)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """leaky_relu with learned slopes ``weight``: one for all, or one per channel (dim 1)."""
+    return _A.Prelu.apply(input, weight)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, ``value`` elsewhere."""
+    return _inplace(input, inplace, _A.Threshold, _A.ThresholdInplace, threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _M.threshold_(input, threshold, value)
+
+
+# ---- exponential and smooth ---------------------------------------------------------------------
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (e**x - 1) otherwise."""
+    return _inplace(input, inplace, _SM.Elu, _SM.EluInplace, alpha, 1.0, 1.0)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with SELU's fixed constants."""
+    return _M.selu_(input) if inplace else _M.selu(input)
+
+
+selu_ = _M.selu_
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (e**(x / alpha) - 1) otherwise."""
+    return _M.celu_(input, alpha) if inplace else _M.celu(input, alpha)
+
+
+celu_ = _M.celu_
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
+    return _SM.Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    return _inplace(input, inplace, _SM.Silu, _SM.Silu)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return _inplace(input, inplace, _SM.Mish, _SM.Mish)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e**(beta x)) / beta, and x itself where beta * x > threshold."""
+    return _SM.Softplus.apply(input, beta, threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), computed without overflow for large |x|."""
+    return _SM.LogSigmoid.apply(input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (1 + input.abs())
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+# ---- hard and shrink ----------------------------------------------------------------------------
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return _inplace(input, inplace, _A.Hardtanh, _A.Hardtanh, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _inplace(input, inplace, _A.Hardsigmoid, _A.Hardsigmoid)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return _inplace(input, inplace, _A.Hardswish, _A.Hardswish)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
+    return _A.Softshrink.apply(input, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, 0 elsewhere."""
+    return _A.Hardshrink.apply(input, lambd)
+
+
+# ---- softmax family ---------------------------------------------------------------------------
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """The dim PyTorch picks when softmax-like ops get none (deprecated, hence the warning):
+    0 for 0-, 1- and 3-d inputs (a 3-d one taken as unbatched (C, H, W)), else 1."""
+    dim = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(f"{name}: calling it without dim is deprecated; it chose dim={dim} for this "
+                  f"{ndim}-d input. Pass dim=X explicitly.", UserWarning, stacklevel=stacklevel)
+    return dim
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """e**x / sum(e**x) along ``dim``, computed stably (the max is subtracted first);
+    ``dtype`` converts the input before the operation."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return input.softmax(dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    """log(softmax(x)) along ``dim``, computed stably in one step."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return input.log_softmax(dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    return (-input).softmax(dim, dtype)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
+    return _S.Glu.apply(input, dim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out=None) -> Tensor:
+    """``input`` divided by its ``p``-norm along ``dim`` (at least ``eps``)."""
+    if out is not None:
+        raise NotImplementedError("normalize(out=...) is not supported; assign the result")
+    norm = vector_norm(input, p, dim, keepdim=True).clamp(min=eps)
+    return input / norm.expand(input.shape)

@@ -1,13 +1,16 @@
-"""Arithmetic and comparison ops: add, sub, mul, div, neg, pow, and ==, !=, <, <=, >, >=."""
+"""Arithmetic and comparison ops: add, sub, mul, div, neg, pow, addcmul, addcdiv, and ==, !=,
+<, <=, >, >=."""
 from __future__ import annotations
 
+import functools
 import math
 
 from .. import _backend as B
 from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "RPow", "Addcmul", "Addcdiv",
+           "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]
 
 
 def _cast(v, np_dtype):
@@ -36,6 +39,36 @@ def _negative_int(y) -> bool:
     return type(y) is int and y < 0
 
 
+def broadcasting(forward):
+    """Decorate an op's forward so that operands whose shapes cannot be broadcast raise
+    PyTorch's RuntimeError (NumPy raises ValueError) naming the op and the shapes."""
+    @functools.wraps(forward)
+    def checked(ctx, *args):
+        try:
+            return forward(ctx, *args)
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            raise broadcast_error(forward.__qualname__.split(".")[0], args) from None
+    return checked
+
+
+def broadcast_error(op: str, args) -> RuntimeError:
+    shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
+    detail = ""
+    for dim in range(1, max(len(s) for s in shapes) + 1):
+        sizes = {s[-dim] for s in shapes if len(s) >= dim and s[-dim] != 1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)[:2]
+            detail = (f": sizes {a} and {b} differ at dimension "
+                      f"{max(len(s) for s in shapes) - dim} (counted in the broadcast shape)")
+            break
+    return RuntimeError(f"{op}: shapes {', '.join(str(list(s)) for s in shapes)} cannot be "
+                        f"broadcast together{detail}. Sizes must be equal or 1 in each "
+                        f"dimension, aligned from the last; use unsqueeze(), reshape() or "
+                        f"expand() to line them up")
+
+
 def operands(x, y, floating: bool = False):
     """Bring two operands (arrays or Python numbers) to the dtype PyTorch computes in."""
     xd = getattr(x, "dtype", None)
@@ -59,7 +92,10 @@ class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x + y
+        try:  # the hottest ops check inline: a try block costs nothing until it raises
+            return x + y
+        except ValueError:
+            raise broadcast_error("Add", (x, y)) from None
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -78,7 +114,10 @@ class Sub(Function):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                                "supported. Use the `^` or `logical_xor()` operator instead.")
         x, y = operands(x, y)
-        return x - y
+        try:
+            return x - y
+        except ValueError:
+            raise broadcast_error("Sub", (x, y)) from None
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -96,7 +135,10 @@ class Mul(Function):
         need = ctx.needs_input_grad
         ctx.save_for_backward(y if need[0] else None, x if need[1] else None)
         x, y = operands(x, y)
-        return x * y
+        try:
+            return x * y
+        except ValueError:
+            raise broadcast_error("Mul", (x, y)) from None
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -116,14 +158,87 @@ class Div(Function):
         need = ctx.needs_input_grad
         ctx.save_for_backward(x if need[1] else None, y if need[0] or need[1] else None)
         x, y = operands(x, y, floating=True)
-        with B.quiet():
-            return x / y
+        try:
+            with B.quiet():
+                return x / y
+        except ValueError:
+            raise broadcast_error("Div", (x, y)) from None
 
     @staticmethod
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         return (grad_output / y if ctx.needs_input_grad[0] else None,
                 -grad_output * x / (y * y) if ctx.needs_input_grad[1] else None)
+
+
+def _integral(v) -> bool:
+    """Whether an operand (array or Python number) is of integer or bool type."""
+    return type(v) in (int, bool) or _kind(v) in ("i", "u", "b")
+
+
+def _three(x, a, b, floating=False):
+    """Three operands brought to their common dtype."""
+    d = result_type(x, a, b)
+    if floating and not d.is_floating_point:
+        d = get_default_dtype()
+    return _cast(x, d.np), _cast(a, d.np), _cast(b, d.np)
+
+
+class Addcmul(Function):
+    """z = x + value * a * b;  dz/dx = 1, dz/da = value * b, dz/db = value * a."""
+
+    _raw = True
+    _num_inputs = 3
+    _node_name = "AddcmulBackward0"
+
+    @staticmethod
+    @broadcasting
+    def forward(ctx, x, a, b, value=1):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(b if need[1] else None, a if need[2] else None)
+        x, a, b = _three(x, a, b)
+        if x.dtype.kind in "iu":
+            value = int(value)  # PyTorch converts the value to the integer result type
+        ctx.value = value
+        return B.as_array(x + value * a * b if value != 1 else x + a * b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        b, a = ctx.saved_tensors
+        g = grad_output * ctx.value
+        return (grad_output if ctx.needs_input_grad[0] else None,
+                g * b if ctx.needs_input_grad[1] else None,
+                g * a if ctx.needs_input_grad[2] else None, None)
+
+
+class Addcdiv(Function):
+    """z = x + value * a / b;  dz/dx = 1, dz/da = value / b, dz/db = -value * a / b**2."""
+
+    _raw = True
+    _num_inputs = 3
+    _node_name = "AddcdivBackward0"
+
+    @staticmethod
+    @broadcasting
+    def forward(ctx, x, a, b, value=1):
+        if _integral(a) and _integral(b):
+            raise RuntimeError("Integer division with addcdiv is no longer supported; convert "
+                               "tensor1 or tensor2 to a floating dtype, or use "
+                               "x + value * a.div(b, rounding_mode='trunc')")
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(a if need[2] else None, b if need[1] or need[2] else None)
+        ctx.value = value
+        x, a, b = _three(x, a, b)
+        with B.quiet():
+            return B.as_array(x + value * (a / b))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        g = grad_output * ctx.value
+        return (grad_output if ctx.needs_input_grad[0] else None,
+                g / b if ctx.needs_input_grad[1] else None,
+                -g * a / (b * b) if ctx.needs_input_grad[2] else None, None)
 
 
 class Neg(Function):
@@ -145,6 +260,31 @@ class Neg(Function):
         return -grad_output
 
 
+def _int_pow(x, y):
+    """Integer x ** y with some exponents negative: 1 / x**|y| truncated, so 0 unless x is
+    1 or -1 (PyTorch's rule for tensor exponents; 0 ** -n gives 0 there too)."""
+    xp = B.array_module(y)
+    x = xp.asarray(x, y.dtype) if not hasattr(x, "dtype") else x
+    negative = y < 0
+    z = x ** xp.where(negative, 0, y)
+    unit = xp.where(x == -1, 1 - 2 * (y % 2), xp.where(x == 1, 1, 0))
+    return B.as_array(xp.where(negative, unit, z).astype(z.dtype))
+
+
+def _bool_pow(x, y):
+    """Powers with bool operands: PyTorch has no bool ** bool kernel for tensors."""
+    d = result_type(x, y)
+    if d is B.bool_:
+        if hasattr(x, "dtype") and hasattr(y, "dtype"):
+            raise NotImplementedError("pow is not implemented for two bool tensors; convert "
+                                      "one first, e.g. x.int()")
+        return B.as_array(_cast(x, B.np.dtype("int64")) ** _cast(y, B.np.dtype("int64"))
+                          ).astype(bool)
+    x, y = _cast(x, d.np), _cast(y, d.np)
+    with B.quiet():
+        return B.as_array(x ** y)
+
+
 class Pow(Function):
     """z = x ** y;  dz/dx = y * x**(y-1), dz/dy = x**y * log(x) (taken as 0 where x == 0 and
     y >= 0, the limit PyTorch uses)."""
@@ -153,38 +293,55 @@ class Pow(Function):
     _node_name = "PowBackward0"
 
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         if not hasattr(y, "dtype"):
             ctx._num_inputs = 1  # x ** number: next_functions lists x only, as in PyTorch
+        if _is_bool(x) or _is_bool(y):
+            return _bool_pow(x, y)
         x, y = operands(x, y)
-        if _kind(x) in ("i", "u") and _negative_int(y):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if _integral(x) and _negative_int(y):
+            if not hasattr(y, "dtype"):
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return _int_pow(x, y)
         with B.quiet():
             return x ** y
 
     @staticmethod
     def backward(ctx, grad_output):
+        # the zero cases are masked with where (as PyTorch does), so the second derivative
+        # is NaN exactly where PyTorch's is
+        from .elementwise import Where
         x, y = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
             if isinstance(y, (int, float)):
                 gx = grad_output * 0 if y == 0 else grad_output * (y * x ** (y - 1))
-            else:
-                from .elementwise import Where
-                # where y == 0, x**y is 1 for every x and the gradient is 0; the exponent is
-                # moved off 0 there so that 0 ** -1 (inf) never meets the factor y == 0
-                y_off_zero = Where.apply((y == 0)._data, 1.0, y)
-                gx = grad_output * (y * x ** (y_off_zero - 1))
+            else:  # where y == 0, x**y is 1 for every x: the gradient is 0, even at x == 0
+                with B.quiet():
+                    gx = Where.apply((y == 0)._data, 0.0, grad_output * (y * x ** (y - 1)))
         if ctx.needs_input_grad[1]:
-            from .elementwise import Where
             limit = (x == 0) * (y >= 0)  # where x**y * log(x) tends to 0
             if hasattr(x, "log"):
-                log_x = Where.apply(limit._data, 1.0, x).log()
+                log_x = x.log()
             else:
-                log_x = math.log(x) if x > 0 else math.nan if x < 0 else 0.0
-            gy = grad_output * Where.apply(limit, 0.0, x ** y * log_x)
+                log_x = math.log(x) if x > 0 else math.nan if x < 0 else -math.inf
+            with B.quiet():
+                gy = Where.apply(limit._data, 0.0, grad_output * (x ** y * log_x))
         return gx, gy
+
+
+class PowTensor(Pow):
+    """x ** tensor: Pow under PyTorch's node name."""
+
+    _node_name = "PowBackward1"
+
+
+class RPow(Pow):
+    """number ** tensor: Pow under PyTorch's node name."""
+
+    _node_name = "PowBackward2"
 
 
 class _Compare(Function):
@@ -200,6 +357,7 @@ class _Compare(Function):
 
 class Eq(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x == y
@@ -207,6 +365,7 @@ class Eq(_Compare):
 
 class Ne(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x != y
@@ -214,6 +373,7 @@ class Ne(_Compare):
 
 class Lt(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x < y
@@ -221,6 +381,7 @@ class Lt(_Compare):
 
 class Le(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x <= y
@@ -228,6 +389,7 @@ class Le(_Compare):
 
 class Gt(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x > y
@@ -235,6 +397,7 @@ class Gt(_Compare):
 
 class Ge(_Compare):
     @staticmethod
+    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
         return x >= y

@@ -1,12 +1,14 @@
-"""Elementwise ops: copies and casts, abs, exp, log, sqrt, trigonometric, clamp, where."""
+"""Elementwise ops: copies and casts, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, clamp,
+where, lerp."""
 from __future__ import annotations
 
 from .. import _backend as B
-from .._promotion import get_default_dtype
+from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
+from .arithmetic import broadcasting, operands
 
 __all__ = ["Clone", "ToCopy", "Copy", "Fill", "FillNumber", "Abs", "Exp", "Log", "Sqrt", "Sin",
-           "Cos", "Tanh", "Sigmoid", "Clamp", "Where"]
+           "Cos", "Tanh", "Sigmoid", "Clamp", "Where", "Lerp", "LerpTensor"]
 
 
 def _floating(x):
@@ -83,6 +85,9 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise NotImplementedError("abs is not implemented for bool tensors (they are "
+                                      "their own absolute value); convert first, e.g. x.int()")
         ctx.save_for_backward(x)
         return B.array_module(x).abs(x)
 
@@ -261,11 +266,15 @@ class Where(Function):
     _node_name = "WhereBackward0"
 
     @staticmethod
+    @broadcasting
     def forward(ctx, cond, a, b):
-        from .arithmetic import operands
         ctx.save_for_backward(cond)
-        a, b = operands(a, b)
         xp = B.array_module(cond)
+        if not hasattr(a, "dtype") and not hasattr(b, "dtype"):
+            # two Python numbers: the result takes their dtype (NumPy would pick float64)
+            d = result_type(a, b).np
+            return xp.where(cond, xp.asarray(a, d), xp.asarray(b, d))
+        a, b = operands(a, b)
         return xp.where(cond, a, b)
 
     @staticmethod
@@ -275,3 +284,65 @@ class Where(Function):
         return (None,
                 Where.apply(cond, grad_output, zero) if ctx.needs_input_grad[1] else None,
                 Where.apply(cond, zero, grad_output) if ctx.needs_input_grad[2] else None)
+
+
+def _check_lerp(x, y, w=None):
+    for name, v in (("end", y), ("weight", w)):
+        if hasattr(v, "dtype") and v.dtype != x.dtype:
+            raise RuntimeError(f"lerp: expected dtype {x.dtype} for `{name}` but got dtype "
+                               f"{v.dtype}; convert it first, e.g. {name}.to(start.dtype)")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"lerp is not implemented for {x.dtype} tensors; convert "
+                                  f"them first, e.g. x.float()")
+
+
+def _lerp(x, y, w):
+    """x + w (y - x), written from the nearer end so that w == 1 gives exactly y."""
+    xp = B.array_module(x)
+    d = y - x
+    if not hasattr(w, "dtype"):
+        return x + w * d if abs(w) < 0.5 else y - d * (1 - w)
+    return xp.where(xp.abs(w) < 0.5, x + w * d, y - d * (1 - w)).astype(x.dtype)
+
+
+class Lerp(Function):
+    """z = x + w (y - x) for a number w;  dz/dx = 1 - w, dz/dy = w."""
+
+    _raw = True
+    _num_inputs = 2
+    _node_name = "LerpBackward0"
+
+    @staticmethod
+    @broadcasting
+    def forward(ctx, x, y, weight):
+        _check_lerp(x, y)
+        ctx.weight = weight
+        return B.as_array(_lerp(x, y, weight))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        w = ctx.weight
+        return (grad_output * (1 - w) if ctx.needs_input_grad[0] else None,
+                grad_output * w if ctx.needs_input_grad[1] else None, None)
+
+
+class LerpTensor(Function):
+    """z = x + w (y - x) for a tensor w;  dz/dx = 1 - w, dz/dy = w, dz/dw = y - x."""
+
+    _raw = True
+    _node_name = "LerpBackward1"
+
+    @staticmethod
+    @broadcasting
+    def forward(ctx, x, y, weight):
+        _check_lerp(x, y, weight)
+        ctx.save_for_backward(x, y, weight)
+        return B.as_array(_lerp(x, y, weight))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (grad_output * (1 - w) if need[0] else None,
+                grad_output * w if need[1] else None,
+                grad_output * (y - x) if need[2] else None)

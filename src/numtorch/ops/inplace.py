@@ -5,7 +5,7 @@ from .. import _backend as B
 from .. import _tensor
 from ..autograd.grad_mode import _state
 
-__all__ = ["binary_", "unary_", "fill_", "copy_", "indexput_"]
+__all__ = ["binary_", "unary_", "fill_", "copy_", "indexput_", "apply_"]
 
 
 def _records(t, *others) -> bool:
@@ -22,6 +22,11 @@ def _records(t, *others) -> bool:
             "the update in `with numtorch.no_grad():` (as optimizers do), or work on a copy: "
             "x = x.clone()")
     base = t._base
+    if base is not None and t.__dict__.get("_multi_view"):
+        raise RuntimeError(
+            "a view that is one of several outputs of one function (split, chunk, unbind) is "
+            "being modified in place, which autograd does not allow. Use the out-of-place form, "
+            "or index the tensor instead (x[i], x.narrow(...)), which gives a single view.")
     if base is not None and base._grad_fn is None and base._requires_grad and t._requires_grad:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -31,6 +36,8 @@ def _records(t, *others) -> bool:
 
 def _snapshot(t):
     """A copy of ``t`` with its history, so the op saves the value before it is overwritten."""
+    if t._view_version is not None and t._view_version != t._vc[0] and t._requires_grad:
+        refresh_view(t)  # the base changed in place since this view was made
     s = _tensor.Tensor._make(t._data.copy(), t._requires_grad)
     s._grad_fn, s._output_nr = t._grad_fn, t._output_nr
     s._accum_ref = t._accum_ref
@@ -190,12 +197,22 @@ def indexput_(t, key, value):
         op = CopySlices if is_basic(key) else IndexPut
         return _rebase(t, op.apply(t, value, key), "index_put_")
     v = value._data if isinstance(value, _tensor.Tensor) else B.fit_number(value, t._dtype)
+    from .indexing import write
     try:
-        t._data[key] = v
+        write(t._data, key, v)
     except ValueError as e:
         raise RuntimeError(
             f"index_put_: the value of shape {list(getattr(v, 'shape', ()))} cannot be "
             f"assigned to the indexed part of a tensor of shape {list(t.shape)} ({e}); the "
             f"value must broadcast to the indexed shape") from None
     t._vc[0] += 1
+    return t
+
+
+def apply_(t, name, fn, *others):
+    """``t = fn(t)`` in place for an out-of-place op ``fn`` (scatter_, masked_fill_, ...);
+    ``others`` are the tensor arguments fn also reads."""
+    if _records(t, *others):
+        return _rebase(t, fn(_snapshot(t)), name)
+    _write(t, fn(t), name)
     return t

@@ -64,7 +64,12 @@ class MatMul(Function):
         _check_dtypes("matmul", x, y)
         x, y = operands(x, y)
         ctx.save_for_backward(x, y)
-        return x @ y
+        try:
+            return x @ y
+        except ValueError:  # NumPy's error for batch dims that do not broadcast
+            raise RuntimeError(f"matmul: the batch dims of {tuple(x.shape)} and "
+                               f"{tuple(y.shape)} do not broadcast; make them equal or "
+                               f"1") from None
 
     @staticmethod
     def backward(ctx, grad_output):
