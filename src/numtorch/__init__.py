@@ -1,7 +1,7 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import autograd, cuda, linalg, nn
+from . import autograd, cuda, linalg, nn, optim, utils
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -292,6 +292,7 @@ from .autograd.grad_mode import (
 )
 
 # ---- end of op library ----
+# serialization:
 
 __version__ = "0.1.0"
 
@@ -303,7 +304,8 @@ int = int32
 short = int16
 
 __all__ = [
-    "autograd", "cuda", "linalg", "nn", "Tensor", "Size", "dtype", "device", "bool", "float16",
+    "autograd", "cuda", "linalg", "nn", "optim", "utils", "Tensor", "Size", "dtype", "device",
+    "bool", "float16",
     "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "float", "double", "half",
     "long", "int", "short", "Generator", "arange", "as_tensor", "default_generator", "empty",
     "empty_like", "eye", "from_numpy", "full", "full_like", "get_rng_state", "initial_seed",

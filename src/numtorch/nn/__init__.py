@@ -1,6 +1,13 @@
-"""numtorch.nn: neural-network building blocks (so far the functional layer)."""
+"""numtorch.nn: neural-network building blocks."""
 from __future__ import annotations
 
 from . import functional
+from .parameter import Parameter
 
-__all__ = ["functional"]
+# ---- modules (issue 5): each part adds its names here ----
+# module:
+# layers:
+# losses:
+# ---- end of modules ----
+
+__all__ = ["functional", "Parameter"]

@@ -1,0 +1,1 @@
+"""The layer, loss and container modules of numtorch.nn, one file per kind."""
