@@ -293,6 +293,7 @@ from .autograd.grad_mode import (
 
 # ---- end of op library ----
 # serialization:
+from .serialization import load, save  # noqa: F401
 
 __version__ = "0.1.0"
 

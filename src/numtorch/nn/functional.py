@@ -240,3 +240,175 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
         raise NotImplementedError("normalize(out=...) is not supported; assign the result")
     norm = vector_norm(input, p, dim, keepdim=True).clamp(min=eps)
     return input / norm.expand(input.shape)
+
+
+# ---- linear layers and dropout (issue 5, nn.Module part) ----------------------------------------
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, for weight (out_features, in_features)."""
+    if input.shape[-1:] != weight.shape[-1:] and weight.dim() == 2:
+        raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied (input "
+                           f"{tuple(input.shape)}, weight {tuple(weight.shape)}); the input's "
+                           f"last dim must equal in_features={weight.shape[-1]}")
+    if (input.dim() == 2 and weight.dim() == 2 and bias is not None and bias.dim() == 1
+            and bias.shape[0] == weight.shape[0]):
+        from ..ops.linear import Addmm
+        return Addmm.apply(input, weight, bias)
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    from ..ops.einsum import einsum
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input1 and input2 must have the same batch dims, got "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    if weight.dim() != 3 or (input1.shape[-1], input2.shape[-1]) != tuple(weight.shape[1:]):
+        raise RuntimeError(f"bilinear: weight of shape {tuple(weight.shape)} does not fit "
+                           f"inputs {tuple(input1.shape)} and {tuple(input2.shape)}; expected "
+                           f"(out_features, {input1.shape[-1]}, {input2.shape[-1]})")
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def _check_dropout_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_with_mask(input: Tensor, p: float, mask_shape: tuple, inplace: bool) -> Tensor:
+    """Multiply by a {0, 1/(1-p)} mask of ``mask_shape`` (broadcast over the rest)."""
+    from .. import _backend as B
+    from .._creation import _rng
+    from .._tensor import Tensor as _T
+    if not input.is_floating_point():
+        raise RuntimeError(f"dropout: expected a floating-point input, got {input.dtype}")
+    if p == 1.0:
+        scale = B.np.zeros(mask_shape, dtype=input.dtype.np)
+    else:
+        keep = _rng(None).random(mask_shape) >= p
+        scale = (keep / (1.0 - p)).astype(input.dtype.np)
+    mask = _T._make(scale)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p), in training."""
+    _check_dropout_p(p)
+    if not training or p == 0.0:
+        return input
+    return _dropout_with_mask(input, p, tuple(input.shape), inplace)
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    """Dropout of whole channels: one draw per (batch, channel), shared over the rest."""
+    _check_dropout_p(p)
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape)
+    return _dropout_with_mask(input, p, shape[:2] + (1,) * (len(shape) - 2), inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for (N, C, L) or (C, L) inputs."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a "
+                           f"{input.dim()}D input; dropout1d takes (N, C, L) or (C, L)")
+    if input.dim() == 2:
+        _check_dropout_p(p)
+        if not training or p == 0.0:
+            return input
+        return _dropout_with_mask(input, p, (input.shape[0], 1), inplace)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for (N, C, H, W) inputs (a 3-d input is taken as (N, C, L), as in
+    PyTorch, with a warning)."""
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: received a {input.dim()}-D input, which is deprecated; "
+                      f"use dropout instead (dropout2d expects (N, C, H, W) or (C, H, W))",
+                      UserWarning, stacklevel=2)
+    elif input.dim() == 3:
+        warnings.warn("dropout2d: received a 3D input and assuming channel-wise 1D dropout "
+                      "(input read as (N, C, L)); use dropout1d for that", UserWarning,
+                      stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for (N, C, D, H, W) or unbatched (C, D, H, W) inputs (any other rank
+    is taken as unbatched, as in PyTorch, with a warning)."""
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: received a {input.dim()}-D input, which is deprecated; "
+                      f"use dropout instead (dropout3d expects (N, C, D, H, W) or "
+                      f"(C, D, H, W))", UserWarning, stacklevel=2)
+    if input.dim() == 5:
+        return _feature_dropout(input, p, training, inplace)
+    _check_dropout_p(p)
+    if not training or p == 0.0:
+        return input
+    return _dropout_with_mask(input, p, (input.shape[0],) + (1,) * (input.dim() - 1), inplace)
+
+
+__all__ += ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d"]
+
+
+# ---- convolution, pooling, normalization, embedding (issue 5) -------------------------------
+# The forms live with their primitives in ops/conv.py, ops/pooling.py, ops/normalization.py
+# and ops/embedding.py; they are re-exported here.
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.embedding import embedding  # noqa: E402
+from ..ops.normalization import batch_norm, group_norm, layer_norm  # noqa: E402
+from ..ops.pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm",
+            "layer_norm", "group_norm", "embedding"]
+
+
+# ---- losses (issue 5) ---------------------------------------------------------------------
+# The forms live in ops/loss_fn.py (classification; fused primitives in ops/loss.py) and
+# ops/loss_pointwise.py (regression, margin, embedding); they are re-exported here.
+from ..ops.loss_fn import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    kl_div,
+    nll_loss,
+)
+from ..ops.loss_pointwise import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += ["cross_entropy", "nll_loss", "binary_cross_entropy",
+            "binary_cross_entropy_with_logits", "kl_div", "mse_loss", "l1_loss",
+            "smooth_l1_loss", "huber_loss", "soft_margin_loss", "poisson_nll_loss",
+            "gaussian_nll_loss", "cosine_embedding_loss", "margin_ranking_loss",
+            "hinge_embedding_loss", "triplet_margin_loss"]
