@@ -283,6 +283,11 @@ from ._methods.shape import (  # noqa: F401
 )
 from ._promotion import can_cast, get_default_dtype, promote_types, set_default_dtype
 from ._tensor import Size, Tensor
+from .autograd.anomaly_mode import (
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -293,7 +298,7 @@ from .autograd.grad_mode import (
 
 # ---- end of op library ----
 # serialization:
-from .serialization import load, save  # noqa: F401
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -318,7 +323,8 @@ __all__ = [
     "sqrt", "squeeze", "sub", "subtract", "sum", "t", "tanh", "transpose", "true_divide",
     "unsqueeze", "where", "get_default_dtype", "promote_types", "result_type", "can_cast",
     "set_default_dtype", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
-    "set_grad_enabled", "_m_activation", "_m_elementwise", "_m_linalg", "_m_reduction", "_m_shape",
+    "set_grad_enabled", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+    "set_detect_anomaly", "save", "load",
     "celu", "celu_", "hardshrink", "log_softmax", "prelu", "relu_", "rrelu", "rrelu_", "selu",
     "selu_", "softmax", "threshold", "threshold_", "abs_", "absolute", "acos", "addcdiv",
     "addcmul", "arccos", "arcsin", "arctan", "arctan2", "asin", "atan", "atan2", "ceil",

@@ -8,8 +8,9 @@ import sys
 from .. import _backend as B
 from .. import _tensor
 from ..ops._util import sum_to
+from . import anomaly_mode as _anomaly
 from .grad_mode import _state
-from .graph import _NOT_A_TENSOR, AccumulateGrad
+from .graph import _NOT_A_TENSOR, AccumulateGrad, hook_result, run_post_hooks
 
 __all__ = ["backward", "grad"]
 
@@ -199,7 +200,10 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                     # bound to a name first: _accumulate counts this reference as the caller's
                     # (a hook may return a tensor that is also held elsewhere)
                     g = _run_tensor_hooks(node, 0, g)
-                    _accumulate(node.variable, g, create_graph)
+                    if node._pre_hooks or node._hooks:
+                        _accumulate_with_node_hooks(node, g, create_graph)
+                    else:
+                        _accumulate(node.variable, g, create_graph)
                 g = None
                 continue
             results = _call_backward(node, node_grads, create_graph, retain_graph)
@@ -226,6 +230,20 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     finally:
         _state.enabled = prev_mode
     return captured
+
+
+def _accumulate_with_node_hooks(node, g, create_graph):
+    """A leaf whose AccumulateGrad node has hooks: pre hooks get ``(grad,)`` and may replace
+    it; post hooks get ``((), (grad,))`` after accumulation, as in PyTorch."""
+    grads = [g]
+    for fn in tuple((node._pre_hooks or {}).values()):
+        r = fn(tuple(grads))
+        if r is not None:
+            grads = hook_result(fn, r, grads)
+    if grads[0] is not None:
+        _accumulate(node.variable, grads[0], create_graph)
+    for fn in tuple((node._hooks or {}).values()):
+        fn((), tuple(grads))
 
 
 def _n_outputs(node) -> int:
@@ -313,7 +331,7 @@ def _call_backward(node, grads, create_graph, retain_graph):
         for fn in tuple(node._pre_hooks.values()):
             r = fn(tuple(grads))
             if r is not None:
-                grads = list(r)
+                grads = hook_result(fn, r, grads) if len(r) != len(grads) else list(r)
     if node._materialize:
         Tensor = _tensor.Tensor
         for i, g in enumerate(grads):
@@ -321,15 +339,17 @@ def _call_backward(node, grads, create_graph, retain_graph):
                 shape, dtype = node._out_meta[i]
                 grads[i] = Tensor._make(B.zeros(shape, dtype))
     _state.enabled = create_graph
-    results = node._forward_cls.backward(node, *grads)
+    if _anomaly._enabled:
+        results = _anomaly.run_backward(node, grads)
+    else:
+        results = node._forward_cls.backward(node, *grads)
     if not retain_graph:
         node._release()
     results = _validate(node, results)
+    if _anomaly._enabled and _anomaly._check_nan:
+        _anomaly.check_nan(node, results)
     if node._hooks:
-        for fn in tuple(node._hooks.values()):
-            r = fn(tuple(results), tuple(grads))
-            if r is not None:
-                results = list(r)
+        results = run_post_hooks(node, results, tuple(grads))
     return results
 
 

@@ -8,6 +8,7 @@ import weakref
 
 from .. import _backend as B
 from .. import _tensor
+from . import anomaly_mode as _anomaly
 from .grad_mode import _state
 from .graph import _NOT_A_TENSOR, AccumulateGrad, Node, _sequence
 
@@ -322,6 +323,8 @@ def _record(ctx, args, out, raw):
     """Connect the outputs of a forward that needs a gradient to the graph through ``ctx``."""
     Tensor = _tensor.Tensor
     ctx._seq = next(_sequence)
+    if _anomaly._enabled:
+        _anomaly.capture(ctx)
 
     single = not isinstance(out, tuple)
     outs = (out,) if single else out

@@ -102,3 +102,34 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "AccumulateGrad"
+
+
+def hook_result(fn, r, old):
+    """Check a hook's replacement gradients: one per slot, none where there was None."""
+    r = list(r) if isinstance(r, (tuple, list)) else [r]
+    if len(r) != len(old):
+        raise RuntimeError(
+            f"hook '{getattr(fn, '__name__', fn)}' has returned an incorrect number of values "
+            f"(got {len(r)}, but expected {len(old)}): return one gradient (or None) per "
+            f"entry of the tuple it received")
+    for i, (new, prev) in enumerate(zip(r, old)):
+        if prev is None and new is not None:
+            raise RuntimeError(
+                f"hook '{getattr(fn, '__name__', fn)}' returned a gradient at position {i} "
+                f"where there was None (no gradient flows there); a hook can't replace a None "
+                f"gradient with a tensor")
+    return r
+
+
+def run_post_hooks(node, results, grads):
+    """Post hooks see one gradient per tensor input (non-tensor arguments have no slot)."""
+    slots = [i for i, e in enumerate(node._edges) if e is not _NOT_A_TENSOR]
+    grad_inputs = [results[i] for i in slots]
+    for fn in tuple(node._hooks.values()):
+        r = fn(tuple(grad_inputs), grads)
+        if r is not None:
+            grad_inputs = hook_result(fn, r, grad_inputs)
+    results = list(results)
+    for i, g in zip(slots, grad_inputs):
+        results[i] = g
+    return results

@@ -412,3 +412,15 @@ __all__ += ["cross_entropy", "nll_loss", "binary_cross_entropy",
             "smooth_l1_loss", "huber_loss", "soft_margin_loss", "poisson_nll_loss",
             "gaussian_nll_loss", "cosine_embedding_loss", "margin_ranking_loss",
             "hinge_embedding_loss", "triplet_margin_loss"]
+
+
+# ---- attention (issue 5) --------------------------------------------------------------------
+# Composed from existing ops in ops/attention.py; re-exported here.
+from ..ops import attention as _attention  # noqa: E402
+
+scaled_dot_product_attention = _attention.scaled_dot_product_attention
+multi_head_attention_forward = _attention.multi_head_attention_forward
+_canonical_mask = _attention.canonical_mask  # mask helpers for the Transformer modules
+_none_or_dtype = _attention.none_or_dtype
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
