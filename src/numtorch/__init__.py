@@ -1,7 +1,7 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import autograd, cuda, linalg, nn, optim, utils
+from . import autograd, cuda, linalg, nn, optim, utils, viz
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -310,7 +310,8 @@ int = int32
 short = int16
 
 __all__ = [
-    "autograd", "cuda", "linalg", "nn", "optim", "utils", "Tensor", "Size", "dtype", "device",
+    "autograd", "cuda", "linalg", "nn", "optim", "utils", "viz", "Tensor", "Size", "dtype",
+    "device",
     "bool", "float16",
     "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "float", "double", "half",
     "long", "int", "short", "Generator", "arange", "as_tensor", "default_generator", "empty",

@@ -9,10 +9,15 @@ from .. import _backend as B
 from .. import _tensor
 from ..ops._util import sum_to
 from . import anomaly_mode as _anomaly
+from . import check_mode as _check
 from .grad_mode import _state
 from .graph import _NOT_A_TENSOR, AccumulateGrad, hook_result, run_post_hooks
 
 __all__ = ["backward", "grad"]
+
+# (retain_graph, create_graph) of the backward pass running now, read by ctx.retain_graph and
+# ctx.create_graph inside a backward
+_pass = [False, False]
 
 
 def _as_tuple(x) -> tuple:
@@ -177,6 +182,8 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     heapq.heapify(heap)
     prev_mode = _state.enabled
     _state.enabled = create_graph
+    prev_pass = _pass[:]
+    _pass[0], _pass[1] = bool(retain_graph), bool(create_graph)
     try:
         while heap:
             node = heapq.heappop(heap)[2]
@@ -229,6 +236,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             results = g = buf = None
     finally:
         _state.enabled = prev_mode
+        _pass[:] = prev_pass
     return captured
 
 
@@ -366,7 +374,8 @@ def _validate(node, results):
             raise RuntimeError(
                 f"function {node.name()} returned an incorrect number of gradients (expected "
                 f"{n}, got {len(results)}): backward must return one gradient (or None) per "
-                f"argument of forward, in the same order")
+                f"argument of forward, in the same order ({_inputs_list(node, n)})"
+                f"{_check.applied_at(node)}")
     out = list(results)
     Tensor = _tensor.Tensor
     for i, e in enumerate(edges):
@@ -376,19 +385,24 @@ def _validate(node, results):
         if e is _NOT_A_TENSOR:
             raise RuntimeError(
                 f"function {node.name()} returned a gradient different than None at position "
-                f"{i + 1}, but the corresponding forward input was not a Tensor; return None "
-                f"there")
+                f"{i + 1}, but the corresponding forward input was not a Tensor "
+                f"({_check.describe_input(node, i)}); return None there")
         if not isinstance(g, Tensor):
             raise RuntimeError(
                 f"function {node.name()} returned a {type(g).__name__} as the gradient at "
-                f"position {i + 1}; a backward must return Tensors or None")
+                f"position {i + 1} ({_check.describe_input(node, i)}); a backward must return "
+                f"Tensors or None (wrap arrays with numtorch.as_tensor)")
         if e is None:
             out[i] = None
             continue
         shape, dtype = e[2], e[3]
         if g._data.shape != shape:
+            if _check._strict_on and not node._forward_cls._raw:
+                _check.strict_shape(node, i, g, shape)
             g = _reduce(node, i, g, shape)
         if g._dtype is not dtype:
+            if _check._strict_on and not node._forward_cls._raw:
+                _check.strict_dtype(node, i, g, dtype)
             g = g.to(dtype)
         out[i] = g
     return out
@@ -400,9 +414,16 @@ def _reduce(node, i, g, shape):
     except ValueError:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {i} - got "
-            f"{list(g.shape)} but expected shape compatible with {list(shape)}. A gradient "
-            f"must have its input's shape, or a shape that input broadcasts to (the engine "
-            f"sums it down)") from None
+            f"{list(g.shape)} but expected shape compatible with {list(shape)} "
+            f"({_check.describe_input(node, i)}). A gradient must have its input's shape, or a "
+            f"shape that input broadcasts to (the engine sums it down)") from None
+
+
+def _inputs_list(node, n) -> str:
+    cls = node._forward_cls
+    if cls is None or cls._raw:
+        return f"{n} inputs"
+    return ", ".join(_check.param_name(cls, i) for i in range(n))
 
 
 # references to a gradient when _accumulate checks whether it may keep it as it is: the

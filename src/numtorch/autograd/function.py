@@ -9,6 +9,7 @@ import weakref
 from .. import _backend as B
 from .. import _tensor
 from . import anomaly_mode as _anomaly
+from . import check_mode as _check
 from .grad_mode import _state
 from .graph import _NOT_A_TENSOR, AccumulateGrad, Node, _sequence
 
@@ -68,6 +69,8 @@ class FunctionCtx(Node):
                     f"{len(saved)} is of type {type(t).__name__}; store other values as "
                     f"attributes: ctx.name = value")
         self._saved = tuple(saved)
+        if _check._enabled and inputs is None:  # check mode: user Functions' saved arrays
+            _check.lock_saved(self, self._saved)
 
     def save_for_forward(self, *tensors) -> None:
         """Accepted for compatibility; numtorch has no forward-mode AD yet."""
@@ -123,11 +126,25 @@ class FunctionCtx(Node):
         """With False, backward receives None (not zeros) for outputs that got no gradient."""
         self._materialize = bool(value)
 
+    @property
+    def retain_graph(self) -> bool:
+        """Inside backward: whether this backward pass keeps the graph (``retain_graph``)."""
+        from .engine import _pass
+        return _pass[0]
+
+    @property
+    def create_graph(self) -> bool:
+        """Inside backward: whether this backward pass records a graph (``create_graph``)."""
+        from .engine import _pass
+        return _pass[1]
+
     def _release(self) -> None:
         """Drop the saved tensors once backward has run (unless the graph is retained)."""
         if self._saved:
             self._saved = None
             self._freed = True
+            if _check._locked:
+                _check.release_saved(self)
 
 
 BackwardCFunction = FunctionCtx
@@ -272,6 +289,8 @@ class Function:
             if not record:
                 return _wrap_arrays(out)
             return _record(ctx, args, _wrap_arrays(out), raw=True)
+        if _check._enabled and not _check._busy:  # user Functions only: built-ins never test it
+            return _check.checked_apply(cls, args, kwargs)
         ctx._inputs = None
         prev = _state.enabled
         _state.enabled = False
@@ -401,6 +420,7 @@ def once_differentiable(fn):
         wrapped = tuple(_DelayedError.apply(o, name, args) if isinstance(o, Tensor) else o
                         for o in ((outputs,) if single else outputs))
         return wrapped[0] if single else wrapped
+    wrapper._once_differentiable = True  # check mode skips its double-backward check
     return wrapper
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from .. import _tensor
+from ..autograd.check_mode import _locked, unlock
 from ..autograd.grad_mode import _state
 
 __all__ = ["binary_", "unary_", "fill_", "copy_", "indexput_", "apply_"]
@@ -46,6 +47,8 @@ def _snapshot(t):
 
 def _write(t, result, op):
     """Store ``result``'s values in ``t``; PyTorch refuses results of a higher category."""
+    if _locked:
+        unlock(t._data)  # check mode made it read-only while saved; numtorch may still write
     if not t._data.flags.writeable:
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
@@ -165,6 +168,8 @@ def fill_(t, value):
         from .elementwise import Fill, FillNumber
         op = Fill if isinstance(value, _tensor.Tensor) else FillNumber
         return _rebase(t, op.apply(t, value), "fill_")  # saves nothing of t
+    if _locked:
+        unlock(t._data)
     t._data[...] = (value._data if isinstance(value, _tensor.Tensor)
                     else B.fit_number(value, t._dtype))
     t._vc[0] += 1
@@ -185,6 +190,8 @@ def copy_(t, src):
     if _records(t, src):
         from .elementwise import Copy
         return _rebase(t, Copy.apply(t, src), "copy_")
+    if _locked:
+        unlock(t._data)
     B.np.copyto(t._data, src._data, casting="unsafe")
     t._vc[0] += 1
     return t
@@ -198,6 +205,8 @@ def indexput_(t, key, value):
         return _rebase(t, op.apply(t, value, key), "index_put_")
     v = value._data if isinstance(value, _tensor.Tensor) else B.fit_number(value, t._dtype)
     from .indexing import write
+    if _locked:
+        unlock(t._data)
     try:
         write(t._data, key, v)
     except ValueError as e:
