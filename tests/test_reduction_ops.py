@@ -229,3 +229,22 @@ def test_property_boolean_reductions(case, keepdim):
               lambda x: x.argmin(dim, keepdim)):
         for cast in (np.int64, np.float32):
             same(f(numtorch.tensor(a.astype(cast))), f(torch.tensor(a.astype(cast))))
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3), (3,)), ((2, 3), (1, 3)), ((4, 2, 3), (2, 1)),
+                                        ((2, 3), (2, 3)), ((2, 3), (2,))])
+def test_sum_to_size_matches_torch(shape, size):
+    a = np.random.default_rng(0).standard_normal(shape)
+    ours = numtorch.tensor(a, requires_grad=True)
+    theirs = torch.tensor(a, requires_grad=True)
+    try:
+        expected = theirs.sum_to_size(size)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            ours.sum_to_size(size)
+        return
+    out = ours.sum_to_size(*size)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy())
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())

@@ -6,6 +6,7 @@ from ..ops import extremes as _M
 from ..ops import reduction as _R
 from ..ops import scan as _C
 from ..ops import sorting as _O
+from ..ops._util import sum_to
 
 __all__ = ["nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
            "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "cumsum",
@@ -40,6 +41,9 @@ class ReductionMethods:
     """Tensor methods for this category; one line each, calling the op Functions."""
 
     __slots__ = ()
+
+    def sum_to_size(self, *size):
+        return sum_to_size(self, *size)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         return _R.Nansum.apply(self, dim, keepdim, dtype)
@@ -307,3 +311,15 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the ``k``-th smallest value along ``dim`` (k counts from 1)."""
     return return_types.kthvalue(_O.Kthvalue.apply(input, k, dim, keepdim))
+
+
+def sum_to_size(input, *size):
+    """``input`` summed down to ``size``, a shape it broadcasts from (the engine's sum_to)."""
+    from .._tensor import _shape_arg
+    shape = _shape_arg(size)
+    try:
+        return sum_to(input, shape)
+    except ValueError:
+        raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to size "
+                           f"{list(input.shape)}; each dim must equal the tensor's or be 1, "
+                           f"and leading dims may be dropped") from None
