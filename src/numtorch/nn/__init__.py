@@ -134,3 +134,9 @@ from .modules.transformer import (  # noqa: E402
 
 __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
             "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
+
+# ---- data parallelism over MPI (issue 10) ----
+# isort: split
+from . import parallel  # noqa: E402
+
+__all__ += ["parallel"]

@@ -26,3 +26,10 @@ __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Datas
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
            "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
            "default_collate", "default_convert", "get_worker_info", "random_split"]
+
+# ---- distributed sampling (issue 10) ----
+# isort: split
+from . import distributed  # noqa: E402
+from .distributed import DistributedSampler  # noqa: E402
+
+__all__ += ["DistributedSampler", "distributed"]
