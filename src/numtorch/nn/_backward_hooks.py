@@ -28,6 +28,11 @@ class _Identity(Function):
         grads = tuple(g if need else None for g, need in zip(grads, ctx.needs))
         return (None,) + tuple(ctx.callback(grads))
 
+    @staticmethod
+    def jvp(ctx, callback, *tangents):
+        # forward-mode AD passes straight through (the hooks see only backward's gradients)
+        return tuple(t if need else None for t, need in zip(tangents, ctx.needs))
+
 
 def _wrap(values, callback):
     """Route every tensor in ``values`` (a tensor or a tuple/list) through ``_Identity``;
