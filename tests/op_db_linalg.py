@@ -266,7 +266,7 @@ def spd(lib, x):
     """A symmetric positive-definite matrix made from any square ``x`` (lib may be numpy)."""
     if lib is np:
         return x @ np.swapaxes(x, -1, -2) + 3 * np.eye(x.shape[-1], dtype=x.dtype)
-    return x @ x.mT + 3 * lib.eye(x.shape[-1], dtype=x.dtype)
+    return x @ x.mT + 3 * lib.eye(x.shape[-1], dtype=x.dtype, device=x.device)
 
 
 def spd_samples(make):

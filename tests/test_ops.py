@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import numtorch
-from conftest import require_torch
+from conftest import CUDA_ALL_DTYPES, DEVICES, REAL_GPU, require_torch
 from op_db import ALL, OPS, Const, Maker
 
 torch = require_torch()
@@ -14,25 +14,28 @@ torch = require_torch()
 
 # ---- converting samples ---------------------------------------------------------------------
 
-def _convert(lib, a, grad_inputs, requires_grad):
-    """A sample argument as ``lib``'s value; float arrays become leaves that may require grad."""
+def _convert(lib, a, grad_inputs, requires_grad, device="cpu"):
+    """A sample argument as ``lib``'s value on ``device``; float arrays become leaves that may
+    require grad."""
     if isinstance(a, np.ndarray):
         t = lib.from_numpy(a)  # shares the sample's memory and strides (non-contiguous)
+        if device != "cpu":
+            t = t.to(device)
         if requires_grad and a.dtype.kind == "f":
             t.requires_grad_(True)
             grad_inputs.append(t)
         return t
     if isinstance(a, Const):
-        return lib.from_numpy(a.array.copy())
+        return lib.from_numpy(a.array.copy()).to(device)
     if isinstance(a, tuple):
-        return tuple(_convert(lib, p, grad_inputs, requires_grad) for p in a)
+        return tuple(_convert(lib, p, grad_inputs, requires_grad, device) for p in a)
     return a
 
 
-def build(lib, sample, requires_grad=False):
-    """(args, differentiable inputs) for ``lib``."""
+def build(lib, sample, requires_grad=False, device="cpu"):
+    """(args, differentiable inputs) for ``lib``, with the tensors on ``device``."""
     inputs = []
-    args = tuple(_convert(lib, a, inputs, requires_grad) for a in sample.args)
+    args = tuple(_convert(lib, a, inputs, requires_grad, device) for a in sample.args)
     return args, inputs
 
 
@@ -43,7 +46,7 @@ def dtype_name(d) -> str:
 def as_numpy(t):
     if isinstance(t, torch.Tensor):
         return t.detach().numpy(force=True)  # force: torch may give a ZeroTensor
-    return np.asarray(t.detach().numpy())
+    return np.asarray(t.detach().cpu().numpy())
 
 
 def assert_close(ours, theirs, tol, what):
@@ -61,6 +64,28 @@ def tol_for(op, dtype):
     """(rtol, atol) for results of ``dtype`` (a name or a dtype): integer and bool results
     must match exactly."""
     return op.tol.get(dtype_name(dtype), (0, 0))
+
+
+def device_cases(dtypes=None, cuda_dtypes=("float32",)):
+    """pytest parameters (op, dtype, sample, device): every case on the CPU; on 'cuda' every
+    case with a real GPU (see conftest), else (fake_cupy) only ``cuda_dtypes``, to keep the
+    suite fast."""
+    params = []
+    for device in DEVICES:
+        for p in cases(dtypes):
+            op, dtype, sample = p.values
+            if device == "cuda" and not CUDA_ALL_DTYPES and dtype not in cuda_dtypes:
+                continue
+            params.append(pytest.param(op, dtype, sample, device, id=f"{p.id}-{device}"))
+    return params
+
+
+def on_device(tol, device):
+    """Tolerances on ``device``: a real GPU sums floats in another order (cuBLAS, its
+    reductions), so inexact comparisons get 100 times the slack there; exact ones stay exact."""
+    if device == "cuda" and REAL_GPU and tol != (0, 0):
+        return tol[0] * 100, tol[1] * 100
+    return tol
 
 
 def cases(dtypes=None, only=None, fd=False, field="samples"):
@@ -91,10 +116,11 @@ def call(fn, args):
 
 # ---- forward ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("op,dtype,sample", cases())
-def test_forward_matches_torch(op, dtype, sample):
+@pytest.mark.parametrize("op,dtype,sample,device",
+                         device_cases(cuda_dtypes=("float32", "int64")), indirect=["device"])
+def test_forward_matches_torch(op, dtype, sample, device):
     before = [a.copy() for a in sample.args if isinstance(a, np.ndarray)]
-    ours_args, _ = build(numtorch, sample)
+    ours_args, _ = build(numtorch, sample, device=device)
     theirs_args, _ = build(torch, sample)
     expected, torch_error = call(op.ref(torch), theirs_args)
     if torch_error is not None:
@@ -102,7 +128,10 @@ def test_forward_matches_torch(op, dtype, sample):
             op.op(*ours_args)
         return
     out = op.op(*ours_args)
-    assert_close(out, expected, tol_for(op, expected.dtype), f"{op.name}({sample.desc})")
+    if op.name not in ("equal", "allclose"):  # these give Python bools, wrapped on the CPU
+        assert out.device.type == device, f"{op.name}: the result is on {out.device}"
+    assert_close(out, expected, on_device(tol_for(op, expected.dtype), device),
+                 f"{op.name}({sample.desc})")
     assert not out.requires_grad
     after = [a for a in sample.args if isinstance(a, np.ndarray)]
     for b, a in zip(before, after):
@@ -123,13 +152,14 @@ def _grad_output(out, seed=1):
 
 
 def _grads(lib, out, inputs, v, **kw):
-    g = lib.from_numpy(v.copy())
+    g = lib.from_numpy(v.copy()).to(out.device)
     return lib.autograd.grad(out, inputs, g, allow_unused=True, **kw)
 
 
-@pytest.mark.parametrize("op,dtype,sample", cases(dtypes=("float32", "float64")))
-def test_backward_matches_torch(op, dtype, sample):
-    ours_args, ours_inputs = build(numtorch, sample, requires_grad=True)
+@pytest.mark.parametrize("op,dtype,sample,device", device_cases(dtypes=("float32", "float64")),
+                         indirect=["device"])
+def test_backward_matches_torch(op, dtype, sample, device):
+    ours_args, ours_inputs = build(numtorch, sample, requires_grad=True, device=device)
     theirs_args, theirs_inputs = build(torch, sample, requires_grad=True)
     expected, torch_error = call(op.ref(torch), theirs_args)
     if torch_error is not None:
@@ -150,7 +180,8 @@ def test_backward_matches_torch(op, dtype, sample):
         if h is None:
             assert g is None, f"input {i}: torch gives no gradient"
         else:
-            assert_close(g, h, tol_for(op, dtype), f"grad of input {i}")
+            assert g.device.type == device, f"grad of input {i} is on {g.device}"
+            assert_close(g, h, on_device(tol_for(op, dtype), device), f"grad of input {i}")
 
 
 def test_comparisons_do_not_require_grad():

@@ -1,9 +1,11 @@
-"""The only module that imports numpy (and, later, cupy): dtypes, devices, array modules."""
+"""The only module that imports numpy (and, on demand, cupy): dtypes, devices, array modules,
+moving arrays between devices."""
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["np", "dtype", "device", "array_module", "dtype_of", "as_array", "get_device"]
+__all__ = ["np", "dtype", "device", "array_module", "dtype_of", "as_array", "get_device",
+           "device_of", "to_device", "use_cupy"]
 
 
 class dtype:
@@ -63,8 +65,12 @@ def dtype_of(array) -> dtype:
 
 
 def as_array(x):
-    """``x`` as an ndarray (NumPy returns scalars, not 0-d arrays, from some operations)."""
-    return x if type(x) is np.ndarray else np.asarray(x)
+    """``x`` as an ndarray (NumPy returns scalars, not 0-d arrays, from some operations);
+    GPU arrays pass through."""
+    t = type(x)
+    if t is np.ndarray or t is _cuda_ndarray or getattr(t, "_duck_array", False):
+        return x  # (duck arrays: numtorch.func's batched arrays inside vmap)
+    return np.asarray(x)
 
 
 def check_fits(array, d) -> None:
@@ -99,7 +105,7 @@ def fit_number(value, d: dtype):
         return value  # any number fits a floating dtype (too large ones become inf)
     array = np.asarray(value)
     check_fits(array, d)
-    return cast(array, d)
+    return cast(array, d)[()]  # a NumPy scalar: both array libraries take it as a number
 
 
 def quiet():
@@ -108,12 +114,13 @@ def quiet():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-def zeros(shape, d: dtype):
-    return np.zeros(shape, d.np)
+def zeros(shape, d: dtype, like=None):
+    """Zeros of ``shape`` and dtype ``d``, on the device of the array ``like`` (CPU if None)."""
+    return array_module(like).zeros(shape, d.np)
 
 
-def ones(shape, d: dtype):
-    return np.ones(shape, d.np)
+def ones(shape, d: dtype, like=None):
+    return array_module(like).ones(shape, d.np)
 
 
 def to_numpy_dtype(d: dtype):
@@ -179,23 +186,216 @@ class device:
 CPU = device("cpu")
 
 
-def get_device(d) -> device:
-    """Check that a device can hold tensors here and return it; cpu always can.
+# ---- the GPU: CuPy, loaded on first use -------------------------------------------------------
+class _NoArray:
+    """Stands for the GPU array type while no GPU library is loaded: no array is of this type."""
 
-    CUDA needs CuPy and an NVIDIA GPU; the CuPy backend is not part of numtorch yet, so a CUDA
-    device raises a RuntimeError that says what is missing.
+
+_cupy = None               # CuPy (or a stand-in with its API, see use_cupy) once loaded
+_cuda_ndarray = _NoArray   # its array type
+_cupy_tried = False
+_cupy_problem = "CuPy was not tried yet"
+_CUDA_DEVICES: dict = {}   # index -> device('cuda', index), so tensors share one object each
+
+INSTALL_HINT = ("CUDA tensors need an NVIDIA GPU with its driver and CuPy: pip install "
+                "'numtorch[gpu]' (which installs cupy-cuda12x; pick the cupy-cudaXXx wheel that "
+                "matches your CUDA version)")
+
+
+def gpu():
+    """The GPU array module (CuPy), loaded on first use; None when CuPy is missing or sees no
+    GPU (``gpu_problem()`` says which)."""
+    global _cupy_tried, _cupy_problem
+    if _cupy is None and not _cupy_tried:
+        _cupy_tried = True
+        try:
+            import cupy
+            count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # ImportError, or CUDA's own error when there is no driver
+            _cupy_problem = f"CuPy could not be used ({type(e).__name__}: {e})"
+        else:
+            if count > 0:
+                use_cupy(cupy)
+            else:
+                _cupy_problem = "CuPy is installed but finds no GPU"
+    return _cupy
+
+
+def gpu_problem() -> str:
+    """Why ``gpu()`` is None, in words."""
+    return _cupy_problem
+
+
+def use_cupy(module) -> None:
+    """Make ``module`` numtorch's GPU array library.
+
+    ``module`` is CuPy itself (``gpu()`` loads it on first use) or a stand-in with the part of
+    CuPy's API that numtorch uses (the tests run the whole CUDA code path on a CPU-only machine
+    with one, see tests/fake_cupy.py); None means "no GPU".
+    """
+    global _cupy, _cuda_ndarray, _cupy_tried, _cupy_problem
+    _cupy = module
+    _cuda_ndarray = _NoArray if module is None else module.ndarray
+    _cupy_tried = True
+    _cupy_problem = "no GPU array library is in use" if module is None else ""
+    _CUDA_DEVICES.clear()
+
+
+def _cuda_device(index: int) -> device:
+    d = _CUDA_DEVICES.get(index)
+    if d is None:
+        d = _CUDA_DEVICES[index] = device("cuda", index)
+    return d
+
+
+def device_count() -> int:
+    cp = gpu()
+    return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
+
+
+def current_device() -> int:
+    cp = _require_gpu("cuda")
+    return cp.cuda.runtime.getDevice()
+
+
+def _require_gpu(where):
+    cp = gpu()
+    if cp is None:
+        raise RuntimeError(f"numtorch cannot place tensors on {where}: {_cupy_problem}. "
+                           f"{INSTALL_HINT}. Or keep the tensors on the CPU (device='cpu').")
+    return cp
+
+
+def get_device(d) -> device:
+    """Check that device ``d`` can hold tensors here and return it, with the index filled in for
+    CUDA (``'cuda'`` is the current GPU); cpu always can.
+
+    CUDA needs CuPy and an NVIDIA GPU; without them this raises a RuntimeError that says what to
+    install.
     """
     if d is None or d is CPU:
         return CPU
     d = device(d)
     if d.type == "cpu":
         return CPU
-    raise RuntimeError(
-        f"numtorch cannot place tensors on {d}: no GPU backend is available. CUDA tensors need "
-        f"CuPy (pip install cupy-cuda12x) and an NVIDIA GPU, and numtorch's CuPy backend is not "
-        f"built yet; use device='cpu'.")
+    cp = _require_gpu(d)
+    count = cp.cuda.runtime.getDeviceCount()
+    index = cp.cuda.runtime.getDevice() if d.index is None else d.index
+    if index >= count:
+        raise RuntimeError(f"CUDA error: invalid device ordinal: there is no {d}, numtorch "
+                           f"sees {count} GPU(s) (cuda:0 to cuda:{count - 1})")
+    return _cuda_device(index)
 
 
 def array_module(array):
-    """The array module (numpy, or cupy for GPU arrays) that owns ``array``."""
-    return np
+    """The array module (numpy, or cupy for GPU arrays) that owns ``array``; a duck array
+    (numtorch.func's batched arrays inside vmap) gives its own namespace."""
+    t = type(array)
+    if t is np.ndarray:
+        return np
+    if t is _cuda_ndarray:
+        return _cupy
+    return array.__array_namespace__() if getattr(t, "_duck_array", False) else np
+
+
+def is_gpu_array(array) -> bool:
+    return type(array) is _cuda_ndarray
+
+
+def device_of(array) -> device:
+    """The device that holds ``array``."""
+    if type(array) is _cuda_ndarray:
+        return _cuda_device(array.device.id)
+    return CPU
+
+
+def to_device(array, d: device):
+    """``array`` on device ``d`` (checked by ``get_device``): the same array when it is there
+    already, else a copy."""
+    gpu_array = type(array) is _cuda_ndarray
+    if d is CPU or d.type == "cpu":
+        return _cupy.asnumpy(array) if gpu_array else array
+    index = d.index if d.index is not None else _cupy.cuda.runtime.getDevice()
+    if gpu_array and array.device.id == index:
+        return array
+    with _cupy.cuda.Device(index):
+        return _cupy.array(array)  # a copy made on this GPU, from the host or another GPU
+
+
+def to_host(array):
+    """``array`` as a NumPy array (a copy when it is on a GPU)."""
+    return _cupy.asnumpy(array) if type(array) is _cuda_ndarray else array
+
+
+def same_device_operands(op: str, operands):
+    """After an op's forward failed: when its operands lie on different devices, either the
+    operands with 0-d CPU arrays moved to the GPU (PyTorch treats 0-d CPU tensors like numbers,
+    so they mix with CUDA ones), or a RuntimeError naming the op and both devices. None when the
+    devices were not the problem."""
+    devices = {}
+    for a in operands:
+        if type(a) is np.ndarray or type(a) is _cuda_ndarray:
+            devices.setdefault(device_of(a), []).append(a)
+    if len(devices) < 2:
+        return None
+    gpus = [d for d in devices if d.type == "cuda"]
+    if len(gpus) == 1 and all(a.ndim == 0 for a in devices.get(CPU, ())):
+        return [to_device(a, gpus[0]) if type(a) is np.ndarray else a for a in operands]
+    first, second = list(devices)[:2]
+    raise RuntimeError(f"Expected all tensors to be on the same device, but {op} got tensors on "
+                       f"{first} and {second}; move them to one device first with .to(device), "
+                       f".cuda() or .cpu()")
+
+
+def ufunc_at(name: str, a, index, values, op: str) -> None:
+    """``a[index] = name(a[index], values)`` unbuffered (repeated indices all count), as
+    ``numpy.<name>.at``; CuPy has it for add, subtract, maximum and minimum only, and ``op``
+    (the numtorch op) is named in the error for the rest."""
+    try:
+        getattr(array_module(a), name).at(a, index, values)
+    except NotImplementedError:
+        raise NotImplementedError(f"{op}: not available for CUDA tensors (CuPy has no {name}.at); "
+                                  f"move the tensors to the CPU first with .cpu()") from None
+
+
+def as_strided(x, shape, strides):
+    """A read-only strided view of ``x`` (numpy's and cupy's stride tricks)."""
+    if type(x) is _cuda_ndarray:
+        return _cupy.lib.stride_tricks.as_strided(x, shape, strides)
+    if is_duck_array(x):  # numtorch.func's batched arrays: their own stride tricks
+        return x.__array_namespace__().lib.stride_tricks.as_strided(x, shape, strides,
+                                                                    writeable=False)
+    return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+def synchronize(d=None) -> None:
+    """Wait until the work queued on GPU ``d`` (the current one when None) has finished."""
+    index = get_device("cuda" if d is None else d).index
+    with _cupy.cuda.Device(index):
+        _cupy.cuda.runtime.deviceSynchronize()
+
+
+def is_duck_array(x) -> bool:
+    """Whether ``x`` is a duck array (numtorch.func's batched arrays inside vmap)."""
+    return getattr(type(x), "_duck_array", False)
+
+
+def is_array(x) -> bool:
+    """Whether ``x`` is an array of either device (not a NumPy scalar or a Python number)."""
+    t = type(x)
+    return t is np.ndarray or t is _cuda_ndarray or getattr(t, "_duck_array", False)
+
+
+def writeable(a) -> bool:
+    """Whether array ``a`` may be written to: NumPy's flag; for a GPU array (CuPy has no such
+    flag), whether no two elements share memory (expand() made none of it)."""
+    if type(a) is np.ndarray or getattr(type(a), "_duck_array", False):
+        return a.flags.writeable
+    return a.size == 0 or not any(s == 0 and n > 1 for n, s in zip(a.shape, a.strides))
+
+
+def data_ptr(a) -> int:
+    """The address of array ``a``'s first element (host or GPU memory)."""
+    if type(a) is _cuda_ndarray:
+        return a.data.ptr
+    return a.__array_interface__["data"][0]

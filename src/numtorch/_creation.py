@@ -19,9 +19,14 @@ np = B.np
 
 
 def _finish(array, dtype, device, requires_grad) -> Tensor:
-    B.get_device(device)
+    """Wrap a new array, converted to ``dtype`` and moved to ``device`` (None: left where it
+    is; host arrays are built first and copied to a GPU)."""
+    if device is not None:
+        device = B.get_device(device)
     if dtype is not None and array.dtype != dtype.np:
         array = array.astype(dtype.np)
+    if device is not None:
+        array = B.to_device(array, device)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)
@@ -108,11 +113,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is
     needed."""
-    if isinstance(data, Tensor):
-        return data if dtype is None or dtype is data._dtype else data.to(dtype)
     if isinstance(data, np.ndarray):
-        t = from_numpy(data)
-        return t if dtype is None or dtype is t._dtype else t.to(dtype)
+        data = from_numpy(data)
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -233,26 +237,27 @@ def _check_tensor(input, op) -> None:
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
 
 
-def _like(t, fill, dtype, requires_grad):
+def _like(t, fill, dtype, device, requires_grad):
     _check_tensor(t, "*_like")
-    return _finish(_filled(t._data.shape, fill, dtype or t._dtype), None, None, requires_grad)
+    return _finish(_filled(t._data.shape, fill, dtype or t._dtype), None,
+                   device or B.device_of(t._data), requires_grad)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, 0, dtype, requires_grad)
+    return _like(input, 0, dtype, device, requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, 1, dtype, requires_grad)
+    return _like(input, 1, dtype, device, requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _like(input, 0, dtype, requires_grad)
+    return _like(input, 0, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like(input, fill_value, dtype, requires_grad)
+    return _like(input, fill_value, dtype, device, requires_grad)
 
 
 # ---- random numbers -------------------------------------------------------------------------
@@ -260,7 +265,13 @@ _DEFAULT_SEED = 67280421310721
 
 
 class Generator:
-    """numtorch's random-number generator (NumPy's PCG64 underneath)."""
+    """numtorch's random-number generator (NumPy's PCG64 underneath).
+
+    NOTE: a CUDA generator draws on the host with the same algorithm and copies the numbers to
+    the GPU, so for one seed CUDA tensors get exactly the numbers CPU tensors get (PyTorch's
+    CUDA generator gives different ones). Each device has its own default generator, all seeded
+    by ``manual_seed``.
+    """
 
     def __init__(self, device="cpu"):
         self.device = B.device(device)
@@ -288,11 +299,34 @@ class Generator:
 
 
 default_generator = Generator()
+_cuda_generators: dict = {}       # GPU index -> its default generator, made on first use
+_cuda_seed = [_DEFAULT_SEED]      # the seed a GPU's generator starts from
+
+
+def cuda_generator(index: int) -> Generator:
+    """The default generator of GPU ``index``."""
+    g = _cuda_generators.get(index)
+    if g is None:
+        g = _cuda_generators[index] = Generator(B.device("cuda", index))
+        g.manual_seed(_cuda_seed[0])
+    return g
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed numtorch's default generator, making random tensors reproducible."""
+    """Seed numtorch's default generators (the CPU's and every GPU's), making random tensors
+    reproducible."""
+    manual_seed_cuda(seed, None)
     return default_generator.manual_seed(seed)
+
+
+def manual_seed_cuda(seed: int, index: int | None) -> None:
+    """Seed GPU ``index``'s default generator (every GPU's when None)."""
+    if index is None:
+        _cuda_seed[0] = int(seed)
+        for g in _cuda_generators.values():
+            g.manual_seed(seed)
+    else:
+        cuda_generator(index).manual_seed(seed)
 
 
 def seed() -> int:
@@ -311,8 +345,14 @@ def set_rng_state(state) -> None:
     default_generator.set_state(state)
 
 
-def _rng(generator):
-    return (generator or default_generator)._rng
+def _rng(generator, device=None):
+    """The NumPy generator behind ``generator``, or behind ``device``'s default generator."""
+    if generator is not None:
+        return generator._rng
+    if device is None or device is B.CPU:
+        return default_generator._rng
+    device = B.get_device(device)
+    return (default_generator if device.type == "cpu" else cuda_generator(device.index))._rng
 
 
 def _float_dtype(dtype, op):
@@ -328,7 +368,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     """Samples of the standard normal distribution, float32 unless dtype says otherwise."""
     dtype = _float_dtype(dtype, "randn")
     draw_as = np.float64 if dtype is B.float64 else np.float32
-    array = _rng(generator).standard_normal(_size(size, "randn"), dtype=draw_as)
+    array = _rng(generator, device).standard_normal(_size(size, "randn"), dtype=draw_as)
     return _finish(array.astype(dtype.np, copy=False), None, device, requires_grad)
 
 
@@ -338,10 +378,10 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     shape = _size(size, "rand")
     if dtype is B.float16:
         # multiples of 2**-11: every one exact in float16, so none rounds up to 1.0
-        array = _rng(generator).integers(0, 2048, shape) * 2.0 ** -11
+        array = _rng(generator, device).integers(0, 2048, shape) * 2.0 ** -11
     else:
         draw_as = np.float64 if dtype is B.float64 else np.float32
-        array = _rng(generator).random(shape, dtype=draw_as)
+        array = _rng(generator, device).random(shape, dtype=draw_as)
     return _finish(array.astype(dtype.np, copy=False), None, device, requires_grad)
 
 
@@ -361,22 +401,26 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
-    array = _rng(generator).integers(low, high, _size((size,), "randint"), dtype=np.int64)
+    array = _rng(generator, device).integers(low, high, _size((size,), "randint"),
+                                             dtype=np.int64)
     return _finish(array, dtype or B.int64, device, requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_tensor(input, "rand_like")
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                device=device or input.device)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_tensor(input, "randn_like")
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                 device=device or input.device)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
     _check_tensor(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype)
+    return randint(low, high, input.shape, dtype=dtype or input.dtype,
+                   device=device or input.device)

@@ -58,9 +58,12 @@ def _encode(obj, path: str, arrays: dict):
     if isinstance(obj, Tensor):
         from .nn.parameter import Parameter
         name = _unique(path or "tensor", arrays)
-        a = obj._data  # (not ascontiguousarray: it turns 0-d arrays into 1-d ones)
+        a = B.to_host(obj._data)  # a GPU tensor's values are copied to the host
+        # (not ascontiguousarray: it turns 0-d arrays into 1-d ones)
         arrays[name] = a if a.flags.c_contiguous else a.copy(order="C")
         node = {"tensor": name}
+        if B.is_gpu_array(obj._data):
+            node["device"] = str(obj.device)  # loaded back there unless map_location says
         if isinstance(obj, Parameter):
             node["parameter"] = obj.requires_grad
         elif obj.requires_grad:
@@ -161,10 +164,10 @@ def _header(data: bytes, name: str) -> dict:
     return header
 
 
-def _decode(node, tensors: dict, name: str):
+def _decode(node, tensors: dict, name: str, place=None):
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
-    if not isinstance(node, dict) or len(node) not in (1, 2):
+    if not isinstance(node, dict) or len(node) not in (1, 2, 3):
         raise _corrupt(name, f"unexpected entry in the numtorch metadata: {node!r:.80}")
     if "tensor" in node:
         try:
@@ -172,6 +175,8 @@ def _decode(node, tensors: dict, name: str):
         except (KeyError, TypeError):
             raise _corrupt(name, f"the metadata names a tensor {node['tensor']!r} that the "
                                  f"file does not hold") from None
+        if place is not None:
+            t = place(t, node.get("device", "cpu"))
         if "parameter" in node:
             from .nn.parameter import Parameter
             return Parameter(t, bool(node["parameter"]))
@@ -180,10 +185,10 @@ def _decode(node, tensors: dict, name: str):
         raise _corrupt(name, f"unexpected entry in the numtorch metadata: {node!r:.80}")
     (tag, value), = node.items()
     if tag in ("dict", "odict"):
-        items = [(k, _decode(v, tensors, name)) for k, v in value]
+        items = [(k, _decode(v, tensors, name, place)) for k, v in value]
         return OrderedDict(items) if tag == "odict" else dict(items)
     if tag in ("list", "tuple"):
-        items = [_decode(v, tensors, name) for v in value]
+        items = [_decode(v, tensors, name, place) for v in value]
         return items if tag == "list" else tuple(items)
     if tag == "float":
         return float(value)
@@ -194,12 +199,40 @@ def _decode(node, tensors: dict, name: str):
     raise _corrupt(name, f"unknown entry {tag!r} in the numtorch metadata")
 
 
+def _placer(map_location):
+    """A function (tensor read into host memory, the device it was saved from) -> the tensor
+    where it should be loaded: the saved device unless ``map_location`` (a device, a
+    {saved: target} dict, or a callable(tensor, location) returning a tensor or None) says
+    otherwise."""
+    def place(t, location):
+        if callable(map_location) and not isinstance(map_location, (str, B.device)):
+            moved = map_location(t, location)
+            if isinstance(moved, Tensor):
+                return moved
+            target = location
+        elif isinstance(map_location, dict):
+            target = map_location.get(location, location)
+        else:
+            target = location if map_location is None else map_location
+        target = B.device(target)
+        if target.type == "cpu":
+            return t
+        try:
+            device = B.get_device(target)
+        except RuntimeError as e:
+            raise RuntimeError(f"numtorch.load: the file holds a tensor saved on {location}, "
+                               f"but it cannot be loaded there: {e} To load on this machine, "
+                               f"pass map_location='cpu'.") from None
+        return Tensor._make(B.to_device(t._data, device))
+    return place
+
+
 def _check_map_location(map_location) -> None:
     if map_location is None or callable(map_location):
-        return  # NOTE: a callable would move storages; numtorch's tensors are all on the CPU
+        return
     targets = map_location.values() if isinstance(map_location, dict) else [map_location]
     for target in targets:
-        B.get_device(target)  # cpu passes; cuda raises, saying what is missing
+        B.device(target)  # a clear error for a malformed device now, before reading the file
 
 
 def load(f: str | os.PathLike | IO[bytes], map_location=None, pickle_module=None, *,
@@ -209,8 +242,11 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, pickle_module=None
     safetensors file from elsewhere (``safetensors.torch.save_file``) loads as a
     ``{name: tensor}`` dict.
 
-    ``map_location`` may name the CPU only. Loading never runs code, so it is always
-    ``weights_only`` in effect. A truncated or corrupt file raises RuntimeError.
+    Tensors saved from a GPU load back onto it unless ``map_location`` says otherwise: a
+    device (``'cpu'``, ``'cuda:0'``), a ``{saved: target}`` dict such as ``{'cuda:0': 'cpu'}``,
+    or a callable ``(tensor, location)`` returning the tensor to use (None: the default).
+    Loading never runs code, so it is always ``weights_only`` in effect. A truncated or corrupt
+    file raises RuntimeError.
     """
     sn = _safetensors_numpy()
     _check_map_location(map_location)
@@ -224,10 +260,12 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, pickle_module=None
         if not array.flags.writeable:
             arrays[key] = array.copy()
     meta = header.get("__metadata__") or {}
+    place = _placer(map_location)
     if _KEY not in meta:
-        return {key: Tensor._make(arrays[key]) for key in header if key != "__metadata__"}
+        return {key: place(Tensor._make(arrays[key]), "cpu")
+                for key in header if key != "__metadata__"}
     try:
         tree = json.loads(meta[_KEY])["tree"]
     except (ValueError, KeyError, TypeError) as e:
         raise _corrupt(name, f"unreadable numtorch metadata: {e}") from None
-    return _decode(tree, arrays, name)
+    return _decode(tree, arrays, name, place)

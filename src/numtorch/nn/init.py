@@ -70,12 +70,13 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill ``tensor`` with draws from U(a, b)."""
-    return _write(tensor, _rng(generator).uniform(a, b, tuple(tensor.shape)))
+    return _write(tensor, _rng(generator, tensor.device).uniform(a, b, tuple(tensor.shape)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill ``tensor`` with draws from N(mean, std**2)."""
-    return _write(tensor, _rng(generator).normal(mean, std, tuple(tensor.shape)))
+    return _write(tensor, _rng(generator, tensor.device).normal(mean, std,
+                                                                 tuple(tensor.shape)))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -84,7 +85,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("trunc_normal_: mean is more than 2 std from [a, b]; the distribution "
                       "of values may be incorrect.", stacklevel=2)
-    rng = _rng(generator)
+    rng = _rng(generator, tensor.device)
     shape = tuple(tensor.shape)
     values = rng.normal(mean, std, shape)
     # rejection sampling: redraw what fell outside (exactly the truncated distribution)
@@ -187,7 +188,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    flat = _rng(generator, tensor.device).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = B.np.linalg.qr(flat)

@@ -411,12 +411,12 @@ class Module:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
         if device is not None:
-            get_device(device)
+            device = get_device(device)
 
         def convert(t):
-            if t.is_floating_point() or t.is_complex():
-                return t.to(dtype) if dtype is not None else t
-            return t
+            if dtype is not None and (t.is_floating_point() or t.is_complex()):
+                t = t.to(dtype)
+            return t if device is None else t.to(device)
         return self._apply(convert)
 
     def float(self) -> Module:
@@ -432,9 +432,12 @@ class Module:
         return self._apply(lambda t: t.type(dst_type))
 
     def cpu(self) -> Module:
-        return self
+        """Move every parameter and buffer to host memory (parameters keep their identity)."""
+        return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None) -> Module:
+        """Move every parameter and buffer to a GPU (the current one unless ``device`` says
+        which); optimizers should be made after this, as in PyTorch."""
         return self._apply(lambda t: t.cuda(device))
 
     def share_memory(self) -> Module:

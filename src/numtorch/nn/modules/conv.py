@@ -67,9 +67,9 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = [a for lo_hi in reversed(pads) for a in lo_hi]
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(C.empty(shape, dtype=dtype))
+        self.weight = Parameter(C.empty(shape, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(C.empty(out_channels, dtype=dtype))
+            self.bias = Parameter(C.empty(out_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

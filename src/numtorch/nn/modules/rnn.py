@@ -90,7 +90,7 @@ class RNNBase(Module):
                 suffix = "_reverse" if d == 1 else ""
                 names = [n.format(layer, suffix) for n in names]
                 for n, s in zip(names, shapes):
-                    setattr(self, n, Parameter(C.empty(s, dtype=dtype)))
+                    setattr(self, n, Parameter(C.empty(s, dtype=dtype, device=device)))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
         self.reset_parameters()
@@ -191,9 +191,9 @@ class RNNBase(Module):
         h_shape = (self.num_layers * num_dirs, batch, h_out)
         c_shape = (self.num_layers * num_dirs, batch, self.hidden_size)
         if not states:
-            states = (C.zeros(h_shape, dtype=input.dtype),)
+            states = (C.zeros(h_shape, dtype=input.dtype, device=input.device),)
             if lstm:
-                states += (C.zeros(c_shape, dtype=input.dtype),)
+                states += (C.zeros(c_shape, dtype=input.dtype, device=input.device),)
         else:
             self._check_hidden(states[0], h_shape, "hidden[0]" if lstm else "hidden")
             if lstm:

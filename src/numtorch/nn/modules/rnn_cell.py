@@ -22,12 +22,13 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(C.empty((num_chunks * hidden_size, input_size), dtype=dtype))
+        self.weight_ih = Parameter(C.empty((num_chunks * hidden_size, input_size), dtype=dtype,
+                                           device=device))
         self.weight_hh = Parameter(C.empty((num_chunks * hidden_size, hidden_size),
-                                           dtype=dtype))
+                                           dtype=dtype, device=device))
         if bias:
-            self.bias_ih = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype, device=device))
+            self.bias_hh = Parameter(C.empty(num_chunks * hidden_size, dtype=dtype, device=device))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -66,7 +67,8 @@ class RNNCellBase(Module):
             raise RuntimeError(f"{name}: input dtype {input.dtype} does not match the weights' "
                                f"{w.dtype}; convert with input.to({w.dtype})")
         if not states:
-            states = tuple(C.zeros((batch, self.hidden_size), dtype=input.dtype)
+            states = tuple(C.zeros((batch, self.hidden_size), dtype=input.dtype,
+                                   device=input.device)
                            for _ in range(num_states))
         for i, s in enumerate(states):
             if s.shape[0] != batch:
