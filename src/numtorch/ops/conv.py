@@ -2,15 +2,25 @@
 (the adjoint in the input) and its weight gradient, each the others' backward.
 
 All three work on (N, C, *spatial) arrays, with ``stride``, ``dilation`` tuples, ``pads`` a
-tuple of (before, after) zero-padding pairs, and ``groups``. Windows are taken with stride
-tricks (no copy) and contracted with one ``tensordot`` per group (im2col + matmul).
+tuple of (before, after) zero-padding pairs, and ``groups``. The windows of the padded input are
+taken with stride tricks and copied once into per-sample columns (N, groups, C/groups * taps,
+positions); one batched matmul per direction then works sample by sample, so each GEMM writes
+straight into the (N, C_out, positions) output layout (no transposing copy) and keeps shapes BLAS
+runs well. The input gradient adds the column gradient back tap by tap (col2im), each tap's
+slice clipped to the input so no padded buffer is needed. The column arrays (the largest
+temporaries, taps times the input) come from a small pool of reused buffers (ops/_pool.py): a
+fresh array of megabytes costs more in page faults than the copy that fills it.
 """
 from __future__ import annotations
 
 import itertools
+import math
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import multilinear_jvp
+from ._pool import give as _give
+from ._pool import take as _take
 
 __all__ = ["Convolution", "ConvTranspose", "ConvWeight", "windows", "out_size", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d"]
@@ -21,44 +31,78 @@ def out_size(n: int, lo: int, hi: int, k: int, s: int, d: int) -> int:
     return (n + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-def _padded(x, pads, value=0):
-    """x zero- (or ``value``-) padded on its spatial dims by (before, after) pairs."""
+def _padded(x, pads, value=0, pooled=False):
+    """x zero- (or ``value``-) padded on its spatial dims by (before, after) pairs; ``pooled``:
+    in a workspace buffer (hand it back with ``_give``)."""
     if not any(lo or hi for lo, hi in pads):
         return x
     xp = B.array_module(x)
-    return xp.pad(x, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    if pooled:
+        out = _take(xp, shape, x.dtype)
+        out.fill(value)
+    else:
+        out = xp.full(shape, value, dtype=x.dtype) if value else xp.zeros(shape, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + n)
+                                           for n, (lo, _) in zip(x.shape[2:], pads))] = x
+    return out
 
 
 def windows(xpad, out, kernel, stride, dilation):
     """The (N, C, *out, *kernel) view of every window of the padded (N, C, *spatial) array."""
-    xp = B.array_module(xpad)
     st = xpad.strides
     nd = len(kernel)
     shape = xpad.shape[:2] + tuple(out) + tuple(kernel)
     strides = (st[:2] + tuple(st[2 + i] * stride[i] for i in range(nd))
                + tuple(st[2 + i] * dilation[i] for i in range(nd)))
-    return xp.lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
+    return B.as_strided(xpad, shape, strides)
 
 
-def _spatial(a):
-    return tuple(range(2, a.ndim))
-
-
-def _conv(x, w, stride, pads, dilation, groups):
-    """The raw convolution of x (N, C, *S) with w (O, C/groups, *K): (N, O, *L)."""
+def _columns(x, out, kernel, stride, pads, dilation, groups):
+    """The per-sample columns of x: (N, groups, C/groups * taps, positions), one copy (into a
+    pooled buffer; hand it back with ``_give`` when done)."""
     xp = B.array_module(x)
-    nd = x.ndim - 2
-    kernel = w.shape[2:]
-    out = tuple(out_size(x.shape[2 + i], *pads[i], kernel[i], stride[i], dilation[i])
-                for i in range(nd))
-    win = windows(_padded(x, pads), out, kernel, stride, dilation)
-    cg, og = w.shape[1], w.shape[0] // groups
-    x_axes = [1] + list(range(2 + nd, 2 + 2 * nd))
-    w_axes = list(range(1, 2 + nd))
-    parts = [xp.tensordot(win[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og],
-                          axes=(x_axes, w_axes)) for g in range(groups)]
-    y = parts[0] if groups == 1 else xp.concatenate(parts, axis=-1)
-    return xp.ascontiguousarray(xp.moveaxis(y, -1, 1))
+    nd = len(kernel)
+    xpad = _padded(x, pads, pooled=True)
+    win = windows(xpad, out, kernel, stride, dilation)
+    # (N, C, *out, *kernel) -> (N, C, *kernel, *out): taps next to their channel
+    order = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
+    n, c = x.shape[:2]
+    cols = _take(xp, (n, groups, c // groups * math.prod(kernel), math.prod(out)), x.dtype)
+    xp.copyto(cols.reshape((n, c) + tuple(kernel) + tuple(out)), win.transpose(order))
+    del win
+    if xpad is not x:
+        _give(xpad)
+    return cols
+
+
+def _out(x, kernel, stride, pads, dilation):
+    return tuple(out_size(x.shape[2 + i], *pads[i], kernel[i], stride[i], dilation[i])
+                 for i in range(len(kernel)))
+
+
+def _conv(x, w, stride, pads, dilation, groups, cols=None):
+    """The raw convolution of x (N, C, *S) with w (O, C/groups, *K): (N, O, *L); ``cols``,
+    when a list, receives the columns (for the weight gradient)."""
+    xp = B.array_module(x)
+    kernel, o = w.shape[2:], w.shape[0]
+    out = _out(x, kernel, stride, pads, dilation)
+    c = _columns(x, out, kernel, stride, pads, dilation, groups)
+    y = xp.matmul(w.reshape(groups, o // groups, -1), c)  # (N, groups, O/groups, L)
+    if cols is not None:
+        cols.append(c)
+    else:
+        _give(c)
+    return y.reshape((x.shape[0], o) + out)
+
+
+def _clip(n_out, size, k, s, d, lo):
+    """For tap k of one dim: the output positions [a, b) whose input position
+    l * s + k * d - lo falls inside [0, size), and that first input position."""
+    first = k * d - lo
+    a = max(0, -(first // s)) if first < 0 else 0
+    b = min(n_out, (size - 1 - first) // s + 1) if size - 1 - first >= 0 else 0
+    return a, b, first + a * s
 
 
 def _conv_transpose(g, w, size, stride, pads, dilation, groups):
@@ -67,31 +111,49 @@ def _conv_transpose(g, w, size, stride, pads, dilation, groups):
     nd = g.ndim - 2
     n, o = g.shape[:2]
     lout = g.shape[2:]
-    cg, og, kernel = w.shape[1], o // groups, w.shape[2:]
-    # cols[c, *k, n, *l]: the contribution of output position l through tap k to channel c
-    parts = [xp.tensordot(w[i * og:(i + 1) * og], g[:, i * og:(i + 1) * og], axes=([0], [1]))
-             for i in range(groups)]
-    cols = parts[0] if groups == 1 else xp.concatenate(parts, axis=0)
-    full = tuple(size[i] + pads[i][0] + pads[i][1] for i in range(nd))
-    xpad = xp.zeros((cg * groups, n) + full, dtype=cols.dtype)
+    cg, kernel = w.shape[1], w.shape[2:]
+    # dcols[n, c, *k, *l]: the contribution of output position l through tap k to channel c
+    wt = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (groups, C/groups * K, O/groups)
+    work = _take(xp, (n, groups, wt.shape[1], math.prod(lout)), xp.result_type(g, w))
+    xp.matmul(wt, g.reshape(n, groups, o // groups, -1), out=work)
+    dcols = work.reshape((n, cg * groups) + tuple(kernel) + tuple(lout))
+    dx = None
+    taps = []
     for k in itertools.product(*(range(s) for s in kernel)):
-        key = tuple(slice(k[i] * dilation[i], k[i] * dilation[i] + stride[i] * (lout[i] - 1) + 1,
-                          stride[i]) for i in range(nd))
-        xpad[(slice(None), slice(None)) + key] += cols[(slice(None),) + k]
-    crop = tuple(slice(pads[i][0], pads[i][0] + size[i]) for i in range(nd))
-    return xp.ascontiguousarray(xpad[(slice(None), slice(None)) + crop].swapaxes(0, 1))
+        spans = [_clip(lout[i], size[i], k[i], stride[i], dilation[i], pads[i][0])
+                 for i in range(nd)]
+        if any(a >= b for a, b, _ in spans):
+            continue
+        dst = tuple(slice(f, f + (b - a - 1) * stride[i] + 1, stride[i])
+                    for i, (a, b, f) in enumerate(spans))
+        src = (slice(None), slice(None)) + k + tuple(slice(a, b) for a, b, _ in spans)
+        full = all(f == 0 and stride[i] == 1 and b - a == size[i]
+                   for i, (a, b, f) in enumerate(spans))
+        if dx is None and full:  # a tap that covers the whole input starts the sum
+            dx = xp.array(dcols[src], order="C")
+        else:
+            taps.append((dst, src))
+    if dx is None:
+        dx = xp.zeros((n, cg * groups) + tuple(size), dtype=dcols.dtype)
+    for dst, src in taps:
+        dx[(slice(None), slice(None)) + dst] += dcols[src]
+    del dcols
+    _give(work)
+    return dx
 
 
-def _conv_weight(x, g, kernel, stride, pads, dilation, groups):
-    """The weight gradient of ``_conv``: x (N, C, *S), g (N, O, *L) -> (O, C/groups, *K)."""
+def _conv_weight(x, g, kernel, stride, pads, dilation, groups, cols=None):
+    """The weight gradient of ``_conv``: x (N, C, *S), g (N, O, *L) -> (O, C/groups, *K);
+    ``cols``: x's columns when the forward kept them."""
     xp = B.array_module(x)
-    nd = x.ndim - 2
-    win = windows(_padded(x, pads), g.shape[2:], kernel, stride, dilation)
-    cg, og = x.shape[1] // groups, g.shape[1] // groups
-    axes = [0] + list(range(2, 2 + nd))
-    parts = [xp.tensordot(g[:, i * og:(i + 1) * og], win[:, i * cg:(i + 1) * cg],
-                          axes=(axes, axes)) for i in range(groups)]
-    return parts[0] if groups == 1 else xp.concatenate(parts, axis=0)
+    n, o = g.shape[:2]
+    own = cols is None
+    if own:
+        cols = _columns(x, g.shape[2:], kernel, stride, pads, dilation, groups)
+    gw = xp.matmul(g.reshape(n, groups, o // groups, -1), cols.swapaxes(-1, -2))
+    if own:
+        _give(cols)
+    return gw.sum(0).reshape((o, x.shape[1] // groups) + tuple(kernel))
 
 
 def _bias_grad(grad_output):
@@ -118,16 +180,36 @@ class Convolution(Function):
         ctx.args = (stride, pads, dilation, groups)
         ctx.size, ctx.kernel = x.shape[2:], w.shape[2:]
         ctx.save_for_backward(x, w)
-        return _with_bias(_conv(x, w, stride, pads, dilation, groups), b)
+        # NOTE: the columns are kept for the weight gradient (memory for one copy of the input
+        # windows, in exchange for not gathering them again in backward)
+        ctx.cols = [] if ctx.needs_input_grad[1] else None
+        return _with_bias(_conv(x, w, stride, pads, dilation, groups, ctx.cols), b)
 
     @staticmethod
     def backward(ctx, grad_output):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        cols, ctx.cols = (ctx.cols or [None])[0], None  # used once; a rerun gathers again
         gx = ConvTranspose.apply(grad_output, w, None, ctx.size, *ctx.args) if need[0] else None
-        gw = ConvWeight.apply(x, grad_output, ctx.kernel, *ctx.args) if need[1] else None
+        gw = ConvWeight.apply(x, grad_output, ctx.kernel, *ctx.args, cols) if need[1] else None
+        if cols is not None:
+            _give(cols)
         gb = _bias_grad(grad_output) if need[2] else None
         return (gx, gw, gb) + (None,) * ctx.extra
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb, *_):
+        """Bilinear in (x, w) plus the bias: conv(tx, w) + conv(x, tw) + tb."""
+        x, w, _, *options = ctx.fw_inputs
+        apply = ctx._forward_cls.apply
+        out = apply(tx, w, None, *options) if tx is not None else None
+        if tw is not None:
+            term = apply(x, tw, None, *options)
+            out = term if out is None else out + term
+        if tb is not None:
+            term = tb.reshape((-1,) + (1,) * (ctx.fw_output.dim() - 2))
+            out = term if out is None else out + term
+        return out
 
 
 class ConvTranspose(Function):
@@ -155,6 +237,8 @@ class ConvTranspose(Function):
         gb = _bias_grad(grad_output) if need[2] else None
         return (gx, gw, gb) + (None,) * ctx.extra
 
+    jvp = staticmethod(Convolution.jvp)
+
 
 class ConvWeight(Function):
     """y = conv_weight(x, g), the weight gradient of convolution (bilinear in x and g);
@@ -165,11 +249,11 @@ class ConvWeight(Function):
     _node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, x, g, kernel, stride, pads, dilation, groups):
+    def forward(ctx, x, g, kernel, stride, pads, dilation, groups, cols=None):
         ctx.args = (stride, pads, dilation, groups)
         ctx.size = x.shape[2:]
         ctx.save_for_backward(x, g)
-        return _conv_weight(x, g, kernel, stride, pads, dilation, groups)
+        return _conv_weight(x, g, kernel, stride, pads, dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -177,7 +261,9 @@ class ConvWeight(Function):
         need = ctx.needs_input_grad
         gx = ConvTranspose.apply(g, grad_output, None, ctx.size, *ctx.args) if need[0] else None
         gg = Convolution.apply(x, grad_output, None, *ctx.args) if need[1] else None
-        return (gx, gg) + (None,) * 5
+        return (gx, gg) + (None,) * 6
+
+    jvp = staticmethod(multilinear_jvp)
 
 
 # ---- the functional forms -------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Training-mode statistics go through one fused primitive, ``Normalize`` (for speed: one pass
 for the statistics, one for the result, and a closed-form backward); the running statistics
-are updated in place without grad.
+are updated in place without grad. Forward and backward work in place where they can: each
+makes two full-size arrays, one of them a reused buffer (ops/_pool.py), since a fresh array of
+megabytes costs more in page faults than the arithmetic that fills it.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .. import _backend as B
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ._pool import give, take
 
 __all__ = ["Normalize", "batch_norm", "layer_norm", "group_norm"]
 
@@ -21,7 +24,8 @@ class Normalize(Function):
     over ``axes``; w and b broadcast against x (either may be None).
 
     dx = (gw - mean(gw) - xhat mean(gw xhat)) / sqrt(var + eps) with gw = g * w, the means
-    over ``axes``;  dw = g xhat,  db = g (summed down to their shapes by the engine).
+    over ``axes``;  dw = g xhat,  db = g (summed down to their shapes: by the engine when a
+    graph of the backward is built, directly otherwise).
     ``stats``, when a list, receives the raw mean and variance (for running statistics).
     """
 
@@ -33,17 +37,29 @@ class Normalize(Function):
     def forward(ctx, x, w, b, axes, eps, stats=None):
         xp = B.array_module(x)
         mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = xp.mean(centered * centered, axis=axes, keepdims=True)
+        # two full-size arrays in all: xhat (a pooled buffer, handed back after backward) and
+        # one for the square, then y; each fresh array costs page faults that outweigh the
+        # arithmetic at these sizes
+        xhat = xp.subtract(x, mean, out=take(xp, x.shape, xp.result_type(x, mean)))
+        buf = xp.multiply(xhat, xhat)
+        var = buf.mean(axis=axes, keepdims=True)
         invstd = B.as_array(1.0 / xp.sqrt(var + eps)).astype(x.dtype)
-        xhat = centered * invstd
-        y = xhat if w is None else xhat * w
-        if b is not None:
-            y = y + b
+        xhat *= invstd
+        fits = [p is None or (xp.broadcast_shapes(x.shape, p.shape) == x.shape
+                              and xp.result_type(x, p) == x.dtype) for p in (w, b)]
+        if all(fits) and (w is not None or b is not None):  # y written into the buffer
+            y = xp.multiply(xhat, w, out=buf) if w is not None else xp.add(xhat, b, out=buf)
+            if w is not None and b is not None:
+                y += b
+        else:  # no affine part, or one that broadcasts x up or promotes it
+            y = xhat if w is None else xhat * w
+            if b is not None:
+                y = y + b
         if stats is not None:
             stats.extend((mean, var))
         ctx.axes, ctx.eps = axes, eps
         ctx.raw = (xhat, invstd)
+        ctx.b_shape = None if b is None else b.shape
         ctx.save_for_backward(x, w)
         return y
 
@@ -51,13 +67,19 @@ class Normalize(Function):
     def backward(ctx, grad_output):
         x, w = ctx.saved_tensors
         axes = list(ctx.axes)
+        need = ctx.needs_input_grad
         if is_grad_enabled():  # a graph is being built: make xhat depend on x differentiably
             mean = x.mean(axes, keepdim=True)
             invstd = (x.var(axes, correction=0, keepdim=True) + ctx.eps).rsqrt()
             xhat = (x - mean) * invstd
-        else:
+        elif ctx.raw is not None and tuple(grad_output.shape) == ctx.raw[0].shape:
+            return _raw_backward(ctx, grad_output, w, need) + (None, None, None)
+        elif ctx.raw is not None:
             xhat, invstd = (Tensor._make(a) for a in ctx.raw)
-        need = ctx.needs_input_grad
+        else:  # a second backward (retain_graph): the first handed xhat back
+            mean = x.mean(axes, keepdim=True)
+            invstd = (x.var(axes, correction=0, keepdim=True) + ctx.eps).rsqrt()
+            xhat = (x - mean) * invstd
         gx = gw = gb = None
         if need[0]:
             gy = grad_output if w is None else grad_output * w
@@ -68,6 +90,79 @@ class Normalize(Function):
         if need[2]:
             gb = grad_output
         return gx, gw, gb, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb, *_):
+        """ty = txhat w + xhat tw + tb, txhat = (tx - mean(tx) - xhat mean(xhat tx)) / std."""
+        x, w = ctx.saved_tensors
+        axes = list(ctx.axes)
+        invstd = (x.var(axes, correction=0, keepdim=True) + ctx.eps).rsqrt()
+        xhat = (x - x.mean(axes, keepdim=True)) * invstd
+        out = None
+        if tx is not None:
+            out = invstd * (tx - tx.mean(axes, keepdim=True)
+                            - xhat * (xhat * tx).mean(axes, keepdim=True))
+            out = out if w is None else out * w
+        for term in (xhat * tw if tw is not None else None, tb):
+            if term is not None:
+                out = term if out is None else out + term
+        return out
+
+
+def _raw_backward(ctx, grad_output, w, need):
+    """Normalize's gradients on arrays, with as few full-size temporaries as the formula
+    allows; w's and b's come back already summed to their shapes. xhat goes back to the pool
+    (a second backward recomputes it)."""
+    xhat, invstd = ctx.raw
+    ctx.raw = None
+    g = grad_output._data
+    xp = B.array_module(g)
+    axes = tuple(ctx.axes)
+    wd = None if w is None else w._data
+    # dw's summand; times w, a mean in dx; then scratch
+    gxhat = xp.multiply(g, xhat, out=take(xp, xhat.shape, xp.result_type(g, xhat)))
+    gx = gw = gb = None
+    if need[1]:
+        gw = _reduce(xp, gxhat, wd.shape, copy=True)
+    if need[2]:
+        gb = grad_output if tuple(ctx.b_shape) == g.shape else Tensor._make(
+            _reduce(xp, g, ctx.b_shape))
+    if need[0]:
+        lead = g.ndim - (0 if wd is None else wd.ndim)
+        if wd is not None and all(wd.shape[i - lead] == 1 for i in axes if i >= lead):
+            # w is constant over the statistics' axes (batch norm): mean(g w) = w mean(g)
+            k = invstd * wd
+            m1 = g.mean(axis=axes, keepdims=True) * k
+            m2 = gxhat.mean(axis=axes, keepdims=True) * k
+            gx = xp.multiply(g, k)
+        else:
+            gy = g if wd is None else xp.multiply(g, wd)
+            if wd is not None:
+                gxhat *= wd
+            m1 = gy.mean(axis=axes, keepdims=True) * invstd
+            m2 = gxhat.mean(axis=axes, keepdims=True) * invstd
+            if gy is g:
+                gx = xp.multiply(g, invstd)
+            else:
+                gx = gy
+                gx *= invstd
+        gx -= m1
+        gx -= xp.multiply(xhat, m2, out=gxhat)
+        gx = Tensor._make(gx.astype(xhat.dtype, copy=False))
+    give(gxhat)
+    give(xhat)
+    return gx, None if gw is None else Tensor._make(gw), gb
+
+
+def _reduce(xp, a, shape, copy=False):
+    """a summed down to the shape it was broadcast from (a copy when nothing is summed)."""
+    shape = tuple(shape)
+    lead = a.ndim - len(shape)
+    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+    dims = tuple(range(lead)) + ones
+    if not dims:
+        return a.copy() if copy else a
+    return a.sum(axis=dims, keepdims=True).reshape(shape)
 
 
 class _LayerNormalize(Normalize):

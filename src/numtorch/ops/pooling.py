@@ -1,18 +1,21 @@
 """Pooling: max, average and adaptive pooling over 1 or 2 spatial dims.
 
-Max pooling finds each window's argmax with stride tricks and gathers it (``PickFlat``, whose
-gradient is scattered back to the argmax); average pooling is a depthwise convolution with a
+Max pooling walks the kernel's taps over strided views of the input, keeping each window's
+running maximum and the tap that holds its first maximum (a few passes over output-sized arrays,
+no copy of the windows); the result is ``PickFlat`` of the argmax's flat positions, whose
+gradient is placed back at them (``PlaceFlat``); average pooling is a depthwise convolution with a
 kernel of ones divided by the window counts; adaptive average pooling is a matmul with a
 bin-averaging matrix per dim.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 from .. import _backend as B
 from ..autograd.function import Function
-from .conv import Convolution, _name, _tuple, out_size, windows
-from .scatter import ScatterAdd
+from ..autograd.jvp_rules import linear_jvp
+from .conv import Convolution, _name, _padded, _tuple, out_size, windows
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -26,18 +29,53 @@ class PickFlat(Function):
     _node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, index):
+    def forward(ctx, x, index, values=None, unique=False):
         xp = B.array_module(x)
         n, c = x.shape[:2]
-        ctx.shape, ctx.index = x.shape, index.reshape(n, c, -1)
+        ctx.shape, ctx.index, ctx.unique = x.shape, index.reshape(n, c, -1), unique
+        if values is not None:  # the caller found them with the index: the same gather
+            return values
         return xp.take_along_axis(x.reshape(n, c, -1), ctx.index, 2).reshape(index.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
-        n, c = ctx.shape[:2]
-        zeros = grad_output.new_zeros((n, c, math.prod(ctx.shape[2:])))
-        g = ScatterAdd.apply(zeros, grad_output.reshape((n, c, -1)), ctx.index, 2)
-        return g.reshape(ctx.shape), None
+        return PlaceFlat.apply(grad_output, ctx.index, ctx.shape, ctx.unique), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return PickFlat.apply(t, ctx.fw_inputs[1], None, ctx.unique)
+
+
+class PlaceFlat(Function):
+    """z (zeros of ``shape``) with g[n, c, *o] added at z[n, c].flat[index[n, c, o]];
+    dg = PickFlat of z's gradient. ``unique``: no position repeats within a row, so the
+    values are assigned rather than accumulated."""
+
+    _raw = True
+    _num_inputs = 1
+    _node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, index, shape, unique):
+        xp = B.array_module(g)
+        n, c = shape[:2]
+        ctx.index, ctx.out_shape, ctx.unique = index, g.shape, unique
+        rows = math.prod(shape[2:])
+        flat = index + (xp.arange(n * c, dtype=index.dtype) * rows).reshape(n, c, 1)
+        z = xp.zeros(n * c * rows, dtype=g.dtype)
+        if unique:
+            z[flat.reshape(-1)] = g.reshape(-1)
+        else:
+            xp.add.at(z, flat.reshape(-1), g.reshape(-1))
+        return z.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        n, c = ctx.out_shape[:2]
+        index = ctx.index.reshape((n, c) + tuple(ctx.out_shape[2:]))
+        return PickFlat.apply(grad_output, index, None, ctx.unique), None, None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class PickFlat1d(PickFlat):
@@ -107,6 +145,43 @@ def _flat_index(arg, kernel, stride, dilation, pads, size):
     return flat.astype(xp.int64)
 
 
+def _max_taps(xpad, out, k, s, d):
+    """Each window's maximum and the tap (row-major over the kernel) of its first maximum:
+    a running maximum over the taps' strided views, so no window is copied. (NaN-free input:
+    ``maximum`` would carry a NaN but ``greater`` would not move the tap to it.)"""
+    xp = B.array_module(xpad)
+    win = windows(xpad, out, k, s, d)
+    taps = list(itertools.product(*(range(v) for v in k)))
+    best = xp.array(win[(Ellipsis,) + taps[0]], order="C")
+    itype = xp.int16 if len(taps) < 2 ** 15 else xp.int64
+    arg = xp.zeros(best.shape, itype)
+    mask = xp.empty(best.shape, bool)
+    for t, tap in enumerate(taps[1:], 1):
+        v = win[(Ellipsis,) + tap]
+        xp.greater(v, best, out=mask)  # strictly greater: the first maximum stays
+        xp.maximum(v, best, out=best)
+        # taps come in increasing order, so "t where this tap is greater" is a maximum too
+        # (masked copies are several times slower than these whole-array ufuncs)
+        xp.maximum(arg, xp.multiply(mask, t, dtype=itype), out=arg)
+    return best, arg
+
+
+def _tap_index(arg, kernel, stride, dilation, pads, size):
+    """Window-local tap numbers (..., *out) as flat indices into the unpadded spatial dims."""
+    xp = B.array_module(arg)
+    nd = len(kernel)
+    place = [math.prod(size[i + 1:]) for i in range(nd)]  # flat stride of each spatial dim
+    offsets = xp.array([sum(t[i] * dilation[i] * place[i] for i in range(nd))
+                        for t in itertools.product(*(range(v) for v in kernel))], xp.int64)
+    flat = xp.take(offsets, arg)
+    for i in range(nd):
+        shape = [1] * arg.ndim
+        shape[arg.ndim - nd + i] = arg.shape[arg.ndim - nd + i]
+        start = xp.arange(arg.shape[arg.ndim - nd + i], dtype=xp.int64) * stride[i] - pads[i][0]
+        flat += (start * place[i]).reshape(shape)
+    return flat
+
+
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     x, unbatched = _batched(op, input, nd, ints=nd == 2)
@@ -114,11 +189,20 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                                       ceil_mode)
     data = x._data
     xp = B.array_module(data)
-    low = -xp.inf if x.dtype.is_floating_point else xp.iinfo(data.dtype).min
-    xpad = xp.pad(data, ((0, 0), (0, 0)) + pads, constant_values=low)
-    win = windows(xpad, out, k, s, d).reshape(data.shape[:2] + out + (-1,))
-    index = _flat_index(win.argmax(-1), k, s, d, pads, data.shape[2:])
-    y = (PickFlat1d if nd == 1 else PickFlat).apply(x, index)
+    floating = x.dtype.is_floating_point
+    low = -xp.inf if floating else xp.iinfo(data.dtype).min
+    # windows that never overlap send each input at most one gradient
+    unique = all(s[i] >= d[i] * (k[i] - 1) + 1 for i in range(nd))
+    if floating and xp.isnan(data.sum()):
+        # NaN (or inf - inf) somewhere: argmax's rules for NaN, on a copy of the windows
+        xpad = _padded(data, pads, low)
+        win = windows(xpad, out, k, s, d).reshape(data.shape[:2] + out + (-1,))
+        index = _flat_index(win.argmax(-1), k, s, d, pads, data.shape[2:])
+        values = None
+    else:
+        values, arg = _max_taps(_padded(data, pads, low), out, k, s, d)
+        index = _tap_index(arg, k, s, d, pads, data.shape[2:])
+    y = (PickFlat1d if nd == 1 else PickFlat).apply(x, index, values, unique)
     if unbatched:
         y, index = y.squeeze(0), index[0]
     if return_indices:
