@@ -4,7 +4,7 @@ Writes graph.dot always, graph.png when Graphviz's ``dot`` program is installed
 (apt-get install graphviz / brew install graphviz / conda install graphviz), and prints
 the text rendering.
 
-    python examples/graph.py --out /tmp/graphs
+    python examples/graph.py [--out DIR] [--short]   (DIR defaults to examples/output/)
 """
 from __future__ import annotations
 
@@ -44,7 +44,11 @@ def seed_loss(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=".", help="folder for graph.dot and graph.png")
+    default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
+    parser.add_argument("--out", default=default_out,
+                        help="folder for graph.dot and graph.png (default examples/output/)")
+    parser.add_argument("--short", action="store_true",
+                        help="accepted like every example's flag; this one is always short")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
