@@ -148,3 +148,26 @@ def test_ok_backward_unchanged_under_anomaly():
     with warnings.catch_warnings(record=True), numtorch.autograd.detect_anomaly():
         (x * x).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_inf_in_backward_raises_numtorch_only():
+    """numtorch also reports an infinite gradient (PyTorch checks NaN only)."""
+    class InfBackward(numtorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g / 0.0  # +inf for a positive grad_output
+
+    x = numtorch.ones(3, requires_grad=True)
+    with warnings.catch_warnings(record=True), numtorch.autograd.detect_anomaly():
+        y = InfBackward.apply(x).sum()  # inf-site
+        with pytest.raises(RuntimeError, match="'InfBackwardBackward' returned inf values") as e:
+            y.backward()
+    assert "inf-site" in str(e.value)
+    # off: no error, the inf reaches .grad
+    x2 = numtorch.ones(3, requires_grad=True)
+    InfBackward.apply(x2).sum().backward()
+    assert numtorch.isinf(x2.grad).all()

@@ -383,3 +383,27 @@ def test_unused_graph_unlocks_when_collected():
     import gc
     gc.collect()
     assert x.detach().numpy().flags.writeable
+
+
+# ---- double backward with respect to grad_output ------------------------------------------
+
+class DetachesGradOutput(Function):
+    """First derivatives right, double backward wrong: grad_output is cut from the graph."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return 2 * x * grad_output.detach()
+
+
+def test_double_backward_wrt_grad_output_checked():
+    with check_functions(), pytest.raises(FunctionCheckError,
+                                          match=r"DetachesGradOutput.*respect to grad_output"):
+        DetachesGradOutput.apply(leaf(3))
+    with check_functions():  # the correct Square passes the same check
+        Square.apply(leaf(3)).sum().backward()

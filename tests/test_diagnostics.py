@@ -2,6 +2,7 @@
 the ctx-attribute warning, and ctx.retain_graph / ctx.create_graph inside backward."""
 from __future__ import annotations
 
+import sys
 import warnings
 
 import pytest
@@ -58,17 +59,6 @@ class GradForNumber(Function):
         return grad_output, grad_output
 
 
-class StoresOnCtx(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.x = x
-        return x * 2
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * 2
-
-
 class SeesPassOptions(Function):
     seen: list = []
 
@@ -88,10 +78,12 @@ def leaves():
 
 def test_wrong_count_lists_parameters():
     y = TooFew.apply(*leaves()).sum()
+    line = sys._getframe().f_lineno - 1
     with pytest.raises(RuntimeError, match=r"expected 2, got 1.*input 0 \('x'\), input 1 "
                                            r"\('weight'\)") as info:
         y.backward()
-    assert "applied at" not in str(info.value)  # no capture unless check or anomaly mode
+    # the place of the apply call is recorded for every user Function, not only in check mode
+    assert f"applied at {__file__}:{line}" in str(info.value)
 
 
 def test_non_tensor_gradient_names_parameter():
@@ -129,13 +121,39 @@ def test_anomaly_mode_names_the_call_site():
             y.backward()
 
 
+def stores_on_ctx():
+    class StoresOnCtx(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.x = x
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+    return StoresOnCtx
+
+
 def test_tensor_stored_on_ctx_warns_in_check_mode():
     x = numtorch.ones(3, requires_grad=True)
-    with check_functions(), pytest.warns(UserWarning, match=r"StoresOnCtx.*ctx\.x.*save_for"):
-        StoresOnCtx.apply(x)
+    fn = stores_on_ctx()
+    with check_functions(), \
+            pytest.warns(UserWarning, match=r"StoresOnCtx.*ctx\.x.*save_for") as w:
+        fn.apply(x)
+    assert w[0].filename == __file__  # points at the apply call
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        StoresOnCtx.apply(x)  # check mode off: no warning, no cost
+        fn.apply(x)  # once per class: later calls cost a set lookup
+
+
+def test_tensor_stored_on_ctx_warns_without_check_mode():
+    x = numtorch.ones(3, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"StoresOnCtx.*ctx\.x.*applied at") as w:
+        stores_on_ctx().apply(x)
+    assert w[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stores_on_ctx().apply(x.detach())  # nothing requires grad: nothing recorded, no warning
 
 
 def test_ctx_sees_retain_graph_and_create_graph():

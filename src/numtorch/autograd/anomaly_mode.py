@@ -40,9 +40,9 @@ class detect_anomaly:
     """Context manager and decorator that turns on anomaly detection inside it.
 
     While on, every recorded op remembers where in your code it ran; a backward that returns
-    NaN (with ``check_nan``) raises a RuntimeError naming the Function, and any error raised in
-    a backward shows the forward code that created that node. It slows every op down: use it
-    only to find a bug.
+    NaN or inf (with ``check_nan``) raises a RuntimeError naming the Function, and any error
+    raised in a backward shows the forward code that created that node. It slows every op
+    down: use it only to find a bug.
 
     Example::
 
@@ -84,7 +84,7 @@ class set_detect_anomaly:
 
     Args:
         mode: True to enable it.
-        check_nan: also raise when a backward returns NaN.
+        check_nan: also raise when a backward returns NaN or inf.
     """
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
@@ -137,11 +137,17 @@ def run_backward(node, grads):
 
 
 def check_nan(node, results) -> None:
-    """Raise when a backward result (a gradient for one of the inputs) holds NaN."""
+    """Raise when a backward result (a gradient for one of the inputs) holds NaN or inf.
+
+    PyTorch checks NaN only; an infinite gradient is as sure a sign of a bug (it turns into
+    NaN one step later), so numtorch reports both, naming which one it found."""
     for i, g in enumerate(results):
         if g is None or not g._dtype.is_floating_point:
             continue
-        if B.array_module(g._data).isnan(g._data).any():
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output (the "
-                f"gradient for input {i} of its forward). {_context(node)}")
+        xp = B.array_module(g._data)
+        if xp.isfinite(g._data).all():
+            continue
+        kind = "nan" if xp.isnan(g._data).any() else "inf"
+        raise RuntimeError(
+            f"Function '{node.name()}' returned {kind} values in its {i}th output (the "
+            f"gradient for input {i} of its forward). {_context(node)}")

@@ -5,7 +5,6 @@ import functools
 import os
 import sys
 import warnings
-import weakref
 
 from .. import _backend as B
 from .. import _tensor
@@ -144,12 +143,23 @@ def describe_input(node, i: int) -> str:
 
 def applied_at(node) -> str:
     where = node.__dict__.get("_applied_at") if hasattr(node, "__dict__") else None
+    if type(where) is tuple:  # (file, line) of the caller of apply, recorded for user Functions
+        file, line = where
+        where = None if file.startswith(_PACKAGE_DIR) else f"{file}:{line}"
     if where is None:
         stack = getattr(node, "_anomaly_trace", None)
         user = [f for f in stack or () if not f.filename.startswith(_PACKAGE_DIR)]
         if user:
             where = f"{user[-1].filename}:{user[-1].lineno}"
     return f", applied at {where}" if where else ""
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the innermost frame outside numtorch."""
+    f, level = sys._getframe(2), 2
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE_DIR):
+        f, level = f.f_back, level + 1
+    return level
 
 
 def _caller() -> str:
@@ -177,31 +187,72 @@ def strict_dtype(node, i: int, g, dtype) -> None:
         f"the gradient in the input's dtype (e.g. grad.to({dtype}), or avoid float64 constants).")
 
 
-# ---- read-only saved arrays (check mode): a raw NumPy write to one fails at that line ---------
+# ---- read-only saved arrays: a raw NumPy write to one fails at that line ---------------------
+# Always on for user Functions (check mode adds nothing here); built-in ops do not lock.
 
-# id(array) -> [array, number of nodes holding it]; numtorch's own in-place ops unlock first
+# id(array) -> [array, number of nodes holding it, name of the first Function that saved it];
+# numtorch's own in-place ops unlock first
 _locked: dict = {}
+_ndarray = B.np.ndarray
+
+
+class SavedArray(B.np.ndarray):
+    """What ``Tensor.numpy()`` hands out for a tensor a custom Function saved for backward: a
+    read-only view whose item assignment names the Function in its error."""
+
+    def __array_finalize__(self, obj) -> None:
+        self._saved_by = getattr(obj, "_saved_by", None)
+
+    def __setitem__(self, key, value) -> None:
+        if not self.flags.writeable and self._saved_by is not None:
+            raise ValueError(
+                f"assignment destination is read-only: this array belongs to a tensor that "
+                f"{self._saved_by}.forward saved with ctx.save_for_backward, and its backward "
+                f"needs the values unchanged. Write to a copy (a = a.copy()), or make the "
+                f"change with a numtorch in-place op (the version check then reports it if "
+                f"backward still needs the old values). It is writable again once backward "
+                f"has run or the graph is gone.")
+        super().__setitem__(key, value)
+
+
+def saved_view(arr):
+    """``arr`` as a SavedArray when a custom Function holds it (or its base) read-only."""
+    a = arr
+    while a is not None:
+        entry = _locked.get(id(a))
+        if entry is not None and entry[0] is a:
+            view = arr.view(SavedArray)
+            view._saved_by = entry[2]
+            return view
+        a = a.base
+    return arr
 
 
 def lock_saved(ctx, saved) -> None:
-    """Make the arrays of the tensors ``ctx`` saves read-only until ctx releases them."""
-    arrays = []
+    """Make the arrays of the tensors ``ctx`` saves read-only until ctx releases them (after
+    backward, or when the node is collected)."""
+    arrays = None
     for s in saved:
         if s is None or s[0] != "t":
             continue
         arr = s[1]._data
-        entry = _locked.get(id(arr))
+        if type(arr) is not _ndarray:
+            continue  # a GPU array (CuPy cannot make one read-only) or a vmap batch
+        key = id(arr)
+        entry = _locked.get(key)
         if entry is not None and entry[0] is arr:
             entry[1] += 1
         elif arr.flags.writeable:
-            arr.flags.writeable = False
-            _locked[id(arr)] = [arr, 1]
+            arr.setflags(write=False)
+            _locked[key] = [arr, 1, ctx._forward_cls.__name__]
         else:
             continue  # read-only for its own reasons (an expand() view)
-        arrays.append(arr)
-    if arrays:
+        if arrays is None:
+            arrays = [arr]
+        else:
+            arrays.append(arr)
+    if arrays is not None:
         ctx._locked_arrays = arrays
-        weakref.finalize(ctx, _release_arrays, arrays)
 
 
 def release_saved(ctx) -> None:
@@ -210,18 +261,21 @@ def release_saved(ctx) -> None:
     arrays = ctx.__dict__.pop("_locked_arrays", None)
     if arrays:
         _release_arrays(arrays)
-        arrays.clear()  # the finalizer then has nothing left to do
 
 
 def _release_arrays(arrays) -> None:
     for arr in arrays:
-        entry = _locked.get(id(arr))
+        key = id(arr)
+        entry = _locked.get(key)
         if entry is None or entry[0] is not arr:
             continue
         entry[1] -= 1
         if entry[1] == 0:
-            del _locked[id(arr)]
-            _make_writeable(arr)
+            del _locked[key]
+            try:
+                arr.setflags(write=True)
+            except ValueError:
+                pass  # its base became read-only meanwhile; leave it
 
 
 def unlock(arr) -> None:
@@ -240,7 +294,7 @@ def unlock(arr) -> None:
 
 def _make_writeable(arr) -> None:
     try:
-        arr.flags.writeable = True
+        arr.setflags(write=True)
     except ValueError:
         pass  # its base became read-only meanwhile; leave it
 
@@ -286,7 +340,6 @@ def checked_apply(cls, args: tuple, kwargs: dict):
     ctx._applied_at = _caller()
     names = list(kwargs)
     _check_inputs_unchanged(cls, ctx, inputs, before, names, len(args))
-    _warn_tensor_attributes(cls, ctx)
     _busy = True
     try:
         from .check_numeric import Checker
@@ -314,7 +367,13 @@ def _check_inputs_unchanged(cls, ctx, inputs, before, names, npos) -> None:
                 f"ctx.mark_dirty(x) and return x, or work on a copy (x = x.clone()).")
 
 
-def _warn_tensor_attributes(cls, ctx) -> None:
+_attributes_checked: set = set()  # user Function classes whose ctx attributes were looked at
+
+
+def warn_tensor_attributes(cls, ctx) -> None:
+    """Warn (once per class, on its first recorded call) about tensors that require grad kept
+    as ctx attributes instead of being saved."""
+    _attributes_checked.add(cls)
     Tensor = _tensor.Tensor
     for attr, v in vars(ctx).items():
         if attr.startswith("_"):
@@ -325,7 +384,7 @@ def _warn_tensor_attributes(cls, ctx) -> None:
                 f"{cls.__name__}.forward stored a tensor that requires grad as ctx.{attr}"
                 f"{applied_at(ctx)}. Use ctx.save_for_backward(...) and ctx.saved_tensors: an "
                 f"attribute keeps the graph alive (a leak), escapes the in-place checks, and "
-                f"breaks double backward.", UserWarning, stacklevel=4)
+                f"breaks double backward.", UserWarning, stacklevel=_user_stacklevel())
 
 
 if os.environ.get("NUMTORCH_CHECK_FUNCTIONS", "") not in ("", "0"):

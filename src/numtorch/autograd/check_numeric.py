@@ -165,6 +165,50 @@ class Checker:
                     f"derivative of backward is {ana:.6g}, numerically {num:.6g}. backward "
                     f"must be written with differentiable tensor operations on the saved "
                     f"tensors (or decorated with @once_differentiable).")
+        self.check_second_wrt_grad_output(ws)
+
+    def check_second_wrt_grad_output(self, ws) -> None:
+        """Double backward also differentiates backward's result with respect to grad_output
+        (that is how a jvp is built from a vjp): d<grads, w>/d grad_output must be J w."""
+        Tensor = _tensor.Tensor
+        gs = [Tensor._make(g.copy(), True) for g in self.g]
+        us = [self.rng.standard_normal(g.shape) for g in self.g]
+        prev = _state.enabled
+        _state.enabled = True
+        try:
+            leaves, outs = self.call(grad=True)
+            grads = autograd_grad([outs[k] for k in self.diff_idx],
+                                  [leaves[i] for i in self.wrt], gs, allow_unused=True,
+                                  create_graph=True)
+            terms = [(g * Tensor._make(ws[i])).sum() for i, g in zip(self.wrt, grads)
+                     if i in ws and g is not None and g._requires_grad]
+            if not terms:
+                return
+            total = terms[0]
+            for t in terms[1:]:
+                total = total + t
+            dg = autograd_grad(total, gs, allow_unused=True)
+        except Exception as e:
+            raise FunctionCheckError(
+                f"check mode: double backward of {self.cls.__name__} failed when grad_output "
+                f"requires grad{applied_at(self.ctx)} ({type(e).__name__}: {e}). backward "
+                f"must use grad_output through differentiable tensor operations (no "
+                f".numpy() or .detach() of it), or be decorated with @once_differentiable."
+            ) from e
+        finally:
+            _state.enabled = prev
+        ana = sum(float((d._data * u).sum()) for d, u in zip(dg, us) if d is not None)
+        _, plus = self.call({i: _EPS * w for i, w in ws.items()})
+        _, minus = self.call({i: -_EPS * w for i, w in ws.items()})
+        num = sum(float((u * (plus[k]._data - minus[k]._data)).sum())
+                  for k, u in zip(self.diff_idx, us)) / (2 * _EPS)
+        if not _close(num, ana):
+            raise FunctionCheckError(
+                f"check mode: double backward of {self.cls.__name__} is wrong with respect to "
+                f"grad_output{applied_at(self.ctx)}: along random directions the derivative of "
+                f"backward's result by grad_output is {ana:.6g}, numerically {num:.6g}. "
+                f"backward must use grad_output through differentiable tensor operations "
+                f"(e.g. do not detach it or rebuild it from its data).")
 
     def first_dot(self, j, delta, ws):
         leaves, outs = self.call({j: delta}, grad=True)

@@ -5,6 +5,7 @@ import warnings
 
 from .. import _backend as B
 from .. import _tensor
+from . import check_mode as _check
 from .engine import _run, grad
 
 np = B.np
@@ -52,6 +53,8 @@ def _check_inputs(inputs) -> list:
                 f"The {i}th input has a dimension with stride 0 (it was expanded), so one "
                 f"memory element stands for several entries and finite differences cannot "
                 f"perturb them one at a time. Call .contiguous() on it before gradcheck.")
+        if _check._locked:
+            _check.unlock(data)  # a custom Function's saved input: perturbing it is deliberate
         if not getattr(getattr(data, "flags", None), "writeable", True):
             raise RuntimeError(
                 f"The {i}th input's memory is read-only, so gradcheck cannot perturb it in "
@@ -80,6 +83,8 @@ def _numerical(func, inputs, diff, outputs, eps) -> dict:
         for flat in range(data.size):
             idx = np.unravel_index(flat, data.shape)
             orig = data[idx].copy()
+            if _check._locked:
+                _check.unlock(data)  # relocked by a graph that the last evaluation kept
             data[idx] = orig + eps
             plus = _evaluate(func, inputs)
             data[idx] = orig - eps
@@ -224,6 +229,26 @@ def _check_undefined_grad(outputs, diff_inputs) -> str | None:
     return None
 
 
+def _on_host(func, inputs):
+    """GPU inputs are checked through CPU copies: the finite differences perturb host memory,
+    and ``func`` gets the values moved (differentiably) to their devices, its tensor outputs
+    moved back to the CPU. CPU-only inputs pass through unchanged."""
+    Tensor = _tensor.Tensor
+    devices = [t.device if isinstance(t, Tensor) else None for t in inputs]
+    if all(d is None or d.type == "cpu" for d in devices):
+        return func, inputs
+    host = tuple(t.detach().cpu().requires_grad_(t.requires_grad) if isinstance(t, Tensor)
+                 else t for t in inputs)
+
+    def on_device(*args):
+        out = func(*[a.to(d) if isinstance(a, Tensor) and d is not None else a
+                     for a, d in zip(args, devices)])
+        if isinstance(out, Tensor):
+            return out.cpu()
+        return type(out)(o.cpu() if isinstance(o, Tensor) else o for o in out)
+    return on_device, host
+
+
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, nondet_tol: float = 0.0,
               check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
@@ -257,7 +282,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     if check_forward_ad:
         raise NotImplementedError("check_forward_ad: numtorch has no forward-mode AD yet; pass "
                                   "check_forward_ad=False")
-    inputs = _as_tuple(inputs)
+    func, inputs = _on_host(func, _as_tuple(inputs))
     diff = _check_inputs(inputs)
     diff_inputs = [inputs[k] for k in diff]
     all_outputs = _tensor_outputs(func(*inputs))
@@ -328,6 +353,8 @@ def _fast_check(func, inputs, diff, outputs, eps, atol, rtol, nondet_tol):
             analytical = float((first[j] * u).sum())
             data = inputs[k]._data
             orig = data.copy()
+            if _check._locked:
+                _check.unlock(data)
             data += eps * u
             plus = _evaluate(func, inputs)[i]
             data[...] = orig - eps * u
@@ -374,7 +401,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     """
     if check_fwd_over_rev:
         raise NotImplementedError("check_fwd_over_rev: numtorch has no forward-mode AD yet")
-    inputs = _as_tuple(inputs)
+    func, inputs = _on_host(func, _as_tuple(inputs))
     diff = _check_inputs(inputs)
     outputs = [o for o in _tensor_outputs(func(*inputs)) if o.requires_grad]
     if grad_outputs is None:

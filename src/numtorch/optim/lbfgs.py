@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from .. import _backend as B
 from .._tensor import Tensor
+from ..autograd.check_mode import _locked, unlock
 from .optimizer import Optimizer, call_closure, check_range
 
 __all__ = ["LBFGS"]
@@ -127,14 +128,17 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        parts = [B.np.zeros(p._data.size, p._data.dtype) if p._grad is None
+        xp = B.array_module(self._params[0]._data)
+        parts = [xp.zeros(p._data.size, p._data.dtype) if p._grad is None
                  else p._grad._data.reshape(-1) for p in self._params]
-        return B.np.concatenate(parts)
+        return xp.concatenate(parts)
 
     def _add_grad(self, step_size, direction) -> None:
         offset = 0
         for p in self._params:
             n = p._data.size
+            if _locked:
+                unlock(p._data)
             p._data[...] = p._data + step_size * direction[offset:offset + n].reshape(p._data.shape)
             p._vc[0] += 1
             offset += n
@@ -148,6 +152,8 @@ class LBFGS(Optimizer):
         value = self._evaluate(closure)
         grad = self._gather_flat_grad()
         for p, x in zip(self._params, x_init):
+            if _locked:
+                unlock(p._data)
             p._data[...] = x
             p._vc[0] += 1
         return value, grad

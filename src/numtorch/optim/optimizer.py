@@ -10,6 +10,7 @@ from typing import Any
 from .. import _backend as B
 from .._promotion import get_default_dtype
 from .._tensor import Tensor
+from ..autograd.check_mode import _locked, unlock
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import RemovableHandle, add_hook
 
@@ -220,9 +221,11 @@ class Optimizer:
 
 def _cast_state(param: Tensor, value, key):
     if isinstance(value, Tensor):
-        if key == "step" or not param.is_floating_point() or not value.is_floating_point():
-            return value
-        return value.to(dtype=param.dtype)
+        if key == "step":
+            return value  # a 0-d CPU tensor on every device, as in PyTorch
+        if not param.is_floating_point() or not value.is_floating_point():
+            return value.to(device=param.device)
+        return value.to(dtype=param.dtype, device=param.device)
     if isinstance(value, dict):
         return {k: _cast_state(param, v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and not isinstance(value, str):
@@ -246,8 +249,9 @@ def increment(t: Tensor) -> float:
 
 
 def zeros_state(p: Tensor, value: float = 0.0) -> Tensor:
-    """A state buffer shaped and typed like ``p`` filled with ``value``."""
-    return Tensor._make(B.np.full(p._data.shape, value, dtype=p._data.dtype))
+    """A state buffer shaped and typed like ``p``, on ``p``'s device, filled with ``value``."""
+    xp = B.array_module(p._data)
+    return Tensor._make(xp.full(p._data.shape, value, dtype=p._data.dtype))
 
 
 def grad_of(p: Tensor, maximize: bool, weight_decay: float = 0.0):
@@ -262,6 +266,8 @@ def grad_of(p: Tensor, maximize: bool, weight_decay: float = 0.0):
 
 def update(p: Tensor, new) -> None:
     """Write ``new`` into the parameter's memory (identity and views kept) and bump its version."""
+    if _locked:
+        unlock(p._data)  # a custom Function saved it: the version check reports stale use
     p._data[...] = new
     p._vc[0] += 1
 
