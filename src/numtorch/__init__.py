@@ -1,7 +1,7 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import autograd, cuda, linalg, nn, optim, utils, viz
+from . import autograd, cuda, func, linalg, nn, optim, utils, viz
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -295,6 +295,7 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .func import vmap  # torch.vmap is torch.func.vmap
 
 # ---- end of op library ----
 # serialization:
@@ -310,7 +311,7 @@ int = int32
 short = int16
 
 __all__ = [
-    "autograd", "cuda", "linalg", "nn", "optim", "utils", "viz", "Tensor", "Size", "dtype",
+    "autograd", "cuda", "func", "linalg", "nn", "optim", "utils", "viz", "Tensor", "Size", "dtype",
     "device",
     "bool", "float16",
     "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "float", "double", "half",
@@ -325,7 +326,7 @@ __all__ = [
     "unsqueeze", "where", "get_default_dtype", "promote_types", "result_type", "can_cast",
     "set_default_dtype", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
-    "set_detect_anomaly", "save", "load",
+    "set_detect_anomaly", "save", "load", "vmap",
     "celu", "celu_", "hardshrink", "log_softmax", "prelu", "relu_", "rrelu", "rrelu_", "selu",
     "selu_", "softmax", "threshold", "threshold_", "abs_", "absolute", "acos", "addcdiv",
     "addcmul", "arccos", "arcsin", "arctan", "arctan2", "asin", "atan", "atan2", "ceil",

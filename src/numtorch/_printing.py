@@ -168,6 +168,7 @@ def tensor_repr(
     requires_grad_leaf: bool,
     grad_fn_name: str | None,
     module: str = "numtorch",
+    device: str | None = None,
 ) -> str:
     """Format a tensor's array the way ``repr(torch_tensor)`` does, e.g. ``tensor([1., 2.])``.
 
@@ -178,6 +179,7 @@ def tensor_repr(
         requires_grad_leaf: a leaf that requires grad (adds ``requires_grad=True``).
         grad_fn_name: the class name of the tensor's grad_fn, if any (adds ``grad_fn=<...>``).
         module: prefix for the dtype name in ``dtype=numtorch.float64``.
+        device: a GPU tensor's device, e.g. ``"cuda:0"`` (adds ``device='cuda:0'``).
 
     Returns:
         The text, e.g. ``tensor([1.5000, 2.0000], dtype=numtorch.float64, requires_grad=True)``.
@@ -185,7 +187,7 @@ def tensor_repr(
     data = np.asarray(data)
     prefix = "tensor("
     indent = len(prefix)
-    suffixes = []
+    suffixes = [] if device is None else [f"device='{device}'"]
     dtype_suffix = f"dtype={module}.{dtype_name}"
     if data.size == 0:
         if data.ndim != 1:

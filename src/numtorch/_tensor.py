@@ -72,6 +72,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
     _post_acc_hooks = None   # {key: fn(tensor)} after .grad was accumulated
     _base = None             # the tensor this one shares memory with (views, detach())
     _view_version = None     # differentiable views: the version their grad_fn reflects
+    _fw_grad = None          # forward-mode AD: the tangent at the active dual level
     __array_priority__ = 1000  # numpy defers ``array + tensor`` to Tensor.__radd__
 
     def __init__(self, *args, **kwargs):
@@ -117,11 +118,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
 
     @property
     def device(self):
-        return B.CPU
+        return B.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return B.is_gpu_array(self._data)
 
     @property
     def ndim(self) -> int:
@@ -251,12 +252,20 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
         if self._requires_grad and not force and _grad_state.enabled:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad: the array "
                                "would escape autograd. Use tensor.detach().numpy() instead.")
+        if B.is_gpu_array(self._data):
+            if force:
+                return B.to_host(self._data)
+            raise _not_on_host(self)
+        if not self._data.flags.writeable and _check._locked:
+            return _check.saved_view(self._data)  # read-only while a custom Function saved it
         return self._data
 
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad and _grad_state.enabled:
             raise RuntimeError("Can't convert a Tensor that requires grad to a NumPy array. "
                                "Use tensor.detach().numpy() instead.")
+        if B.is_gpu_array(self._data):
+            raise _not_on_host(self)
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self) -> int:
@@ -303,9 +312,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
         d = self._dtype
         default = d is get_default_dtype() or d is B.int64 or d is B.bool_
         fn = self._grad_fn
-        return tensor_repr(self._data, d.name, default,
+        gpu = B.is_gpu_array(self._data)
+        return tensor_repr(B.to_host(self._data), d.name, default,
                            self._requires_grad and fn is None,
-                           None if fn is None else fn.name())
+                           None if fn is None else fn.name(),
+                           device=str(self.device) if gpu else None)
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
@@ -418,17 +429,25 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
         ``to(device, dtype)``; returns self when nothing changes (unless ``copy=True``)."""
         dtype, device, copy = _parse_to(args, kwargs)
         if device is not None:
-            B.get_device(device)
-        if dtype is None or dtype is self._dtype:
+            device = B.get_device(device)
+            if device == B.device_of(self._data):
+                device = None
+        if device is None and (dtype is None or dtype is self._dtype):
             return _E.Clone.apply(self) if copy else self
-        return _E.ToCopy.apply(self, dtype)
+        return _E.ToCopy.apply(self, dtype or self._dtype, device)
 
-    def cpu(self) -> Tensor:
-        return self
+    def cpu(self, memory_format=None) -> Tensor:
+        """This tensor in host memory (itself when it is there already)."""
+        return self.to(B.CPU)
 
-    def cuda(self, device=None, non_blocking=False) -> Tensor:
-        B.get_device("cuda" if device is None else device)
-        return self
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        """This tensor on a GPU (the current one unless ``device`` says which)."""
+        return self.to("cuda" if device is None else device)
+
+    def get_device(self) -> int:
+        """The GPU index of a CUDA tensor; -1 for a CPU tensor."""
+        d = B.device_of(self._data)
+        return -1 if d.type == "cpu" else d.index
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
@@ -473,19 +492,20 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
         from ._creation import tensor
-        return tensor(data, dtype=dtype or self._dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self._dtype, requires_grad=requires_grad,
+                      device=self.device if device is None else device)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_filled(self, size, 0, dtype, requires_grad)
+        return _new_filled(self, size, 0, dtype, requires_grad, device)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_filled(self, size, 1, dtype, requires_grad)
+        return _new_filled(self, size, 1, dtype, requires_grad, device)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_filled(self, size, 0, dtype, requires_grad)
+        return _new_filled(self, size, 0, dtype, requires_grad, device)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return _new_filled(self, (size,), fill_value, dtype, requires_grad)
+        return _new_filled(self, (size,), fill_value, dtype, requires_grad, device)
 
     # ---- arithmetic -------------------------------------------------------------------------
     def __add__(self, other):
@@ -749,13 +769,20 @@ def _parse_to(args, kwargs):
     return dtype, device, copy
 
 
-def _new_filled(t, size, value, dtype, requires_grad):
+def _new_filled(t, size, value, dtype, requires_grad, device=None):
     d = dtype or t._dtype
     array = B.np.full(_shape_arg(size) if size else (), value, d.np)
-    return Tensor._make(array, requires_grad)
+    target = B.device_of(t._data) if device is None else B.get_device(device)
+    return Tensor._make(B.to_device(array, target), requires_grad)
+
+
+def _not_on_host(t):
+    return TypeError(f"can't convert a tensor on {t.device} to a NumPy array: NumPy arrays live "
+                     f"in host memory. Copy the tensor there first: tensor.cpu().numpy()")
 
 
 # the op modules use Tensor, so they are imported once it exists
+from .autograd import check_mode as _check  # noqa: E402
 from .autograd.grad_mode import _state as _grad_state  # noqa: E402
 from .ops import activation as _R  # noqa: E402
 from .ops import arithmetic as _A  # noqa: E402

@@ -1,6 +1,7 @@
 """numtorch.autograd: Function, backward, grad, grad-mode switches, gradcheck and anomaly mode."""
 from __future__ import annotations
 
+from . import functional  # noqa: F401 (numtorch.autograd.functional)
 from .anomaly_mode import (
                            detect_anomaly,
                            is_anomaly_check_nan_enabled,

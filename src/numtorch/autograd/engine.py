@@ -18,6 +18,9 @@ __all__ = ["backward", "grad"]
 # (retain_graph, create_graph) of the backward pass running now, read by ctx.retain_graph and
 # ctx.create_graph inside a backward
 _pass = [False, False]
+# set by numtorch.func: fn(gradient, tensor) summing a gradient over the vmap batches that its
+# tensor does not have and that no running transform keeps (vmap outside the backward pass)
+batched_grad_hook = None
 
 
 def _as_tuple(x) -> tuple:
@@ -59,7 +62,7 @@ def _make_grads(outputs, grad_outputs, who):
             if not out._dtype.is_floating_point and out._requires_grad:
                 raise RuntimeError(f"{who}: grad can be implicitly created only for real "
                                    f"floating point outputs, got {out.dtype}")
-            g = _tensor.Tensor._make(B.ones(out._data.shape, out._dtype))
+            g = _tensor.Tensor._make(B.ones(out._data.shape, out._dtype, out._data))
         elif isinstance(g, Tensor):
             if g._data.shape != out._data.shape:
                 raise RuntimeError(
@@ -108,9 +111,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         allow_unused: give None for inputs the outputs do not depend on (instead of raising).
         materialize_grads: give zeros instead of None for such inputs.
     """
-    if is_grads_batched:
-        raise NotImplementedError("grad(is_grads_batched=True) needs vmap, which numtorch does "
-                                  "not have yet; loop over the batch of grad_outputs instead")
+    if is_grads_batched:  # the first dimension of each grad_output is a batch: vmap it
+        from ..func._vmap import grad_batched  # noqa: PLC0415 (func imports autograd)
+        return grad_batched(grad, outputs, inputs, grad_outputs, retain_graph, create_graph,
+                            allow_unused, materialize_grads)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     if allow_unused is None:
@@ -133,6 +137,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     result = _run(outputs, grads, retain_graph, create_graph, inputs)
     out = []
     for i, (t, g) in enumerate(zip(inputs, result)):
+        if g is not None and type(g._data) is not B.np.ndarray and batched_grad_hook:
+            g = batched_grad_hook(g, t)
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -140,7 +146,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                     f"outputs. Pass allow_unused=True to get None for it, or "
                     f"materialize_grads=True to get zeros.")
             if materialize_grads:
-                g = _tensor.Tensor._make(B.zeros(t._data.shape, t._dtype))
+                g = _tensor.Tensor._make(B.zeros(t._data.shape, t._dtype, t._data))
         out.append(g)
     return tuple(out)
 
@@ -184,9 +190,10 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     _state.enabled = create_graph
     prev_pass = _pass[:]
     _pass[0], _pass[1] = bool(retain_graph), bool(create_graph)
+    push, pop = heapq.heappush, heapq.heappop
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[2]
             node_grads = buffers.pop(node)
             is_leaf = type(node) is AccumulateGrad
             if not is_leaf and (node._tensor_pre_hooks or node._retained):
@@ -213,7 +220,17 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                         _accumulate(node.variable, g, create_graph)
                 g = None
                 continue
-            results = _call_backward(node, node_grads, create_graph, retain_graph)
+            cls = node._forward_cls
+            if (cls._raw and len(node_grads) == 1 and node_grads[0] is not None
+                    and not node._pre_hooks and not node._hooks and not _anomaly._enabled):
+                # the common node, run here: a built-in op with its one gradient and no hooks
+                _state.enabled = create_graph
+                results = cls.backward(node, node_grads[0])
+                if not retain_graph and node._saved:
+                    node._saved = None  # node._release(), inline: a built-in locks no arrays
+                results = _check_builtin(node, results)
+            else:
+                results = _call_backward(node, node_grads, create_graph, retain_graph)
             for e, g in zip(node._edges, results):
                 if e is None or e is _NOT_A_TENSOR:
                     continue
@@ -222,8 +239,9 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                     continue
                 if g is not None:
                     buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * _n_outputs(child)
+                    if buf is None:  # _n_outputs(child), inline
+                        buf = buffers[child] = [None] * (
+                            1 if type(child) is AccumulateGrad else len(child._out_meta))
                     nr = e[1]
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
                 d = deps[child] - 1
@@ -231,7 +249,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 if d == 0:
                     if child not in buffers:
                         buffers[child] = [None] * _n_outputs(child)
-                    heapq.heappush(heap, (-child._seq, next(order), child))
+                    push(heap, (-child._seq, next(order), child))
             # drop references so a leaf's gradient can be kept without a copy
             results = g = buf = None
     finally:
@@ -262,17 +280,19 @@ def _count_dependencies(roots) -> dict:
     """How many edges point at each node reachable from ``roots`` (one pass, no recursion)."""
     deps = {}
     stack = list(roots)
-    seen = set(stack)
     while stack:
         node = stack.pop()
         for e in node._edges:
             if e is None or e is _NOT_A_TENSOR:
                 continue
             child = e[0]
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            n = deps.get(child)
+            if n is None:  # first seen: walk it too (unless it is a root, already walked)
+                deps[child] = 1
+                if child not in roots:
+                    stack.append(child)
+            else:
+                deps[child] = n + 1
     return deps
 
 
@@ -340,25 +360,67 @@ def _call_backward(node, grads, create_graph, retain_graph):
             r = fn(tuple(grads))
             if r is not None:
                 grads = hook_result(fn, r, grads) if len(r) != len(grads) else list(r)
-    if node._materialize:
+    if node._materialize and (len(grads) != 1 or grads[0] is None):
         Tensor = _tensor.Tensor
         for i, g in enumerate(grads):
             if g is None and node._out_meta[i] is not None:
                 shape, dtype = node._out_meta[i]
-                grads[i] = Tensor._make(B.zeros(shape, dtype))
+                like = next((h._data for h in grads if h is not None), None)  # their device
+                grads[i] = Tensor._make(B.zeros(shape, dtype, like))
     _state.enabled = create_graph
+    cls = node._forward_cls
     if _anomaly._enabled:
         results = _anomaly.run_backward(node, grads)
+    elif len(grads) == 1:  # (a call with a fixed number of arguments costs less)
+        results = cls.backward(node, grads[0])
     else:
-        results = node._forward_cls.backward(node, *grads)
-    if not retain_graph:
+        results = cls.backward(node, *grads)
+    if cls._raw and not node._hooks and not _anomaly._enabled:
+        if not retain_graph and node._saved:
+            node._saved = None  # node._release(), inline: a built-in locks no arrays
+        return _check_builtin(node, results)
+    if not retain_graph and node._saved:
         node._release()
-    results = _validate(node, results)
+    results = _check_user(node, results)
     if _anomaly._enabled and _anomaly._check_nan:
         _anomaly.check_nan(node, results)
     if node._hooks:
         results = run_post_hooks(node, results, tuple(grads))
     return results
+
+
+def _check_builtin(node, results):
+    """A built-in's backward returns Tensors or None, one per argument, so only a gradient whose
+    shape or dtype differs from its input's needs ``_validate`` (which reduces or casts it);
+    None where no gradient flows is skipped by the caller."""
+    if not isinstance(results, tuple):
+        results = (results,)
+    edges = node._edges
+    if len(results) == len(edges):
+        for e, g in zip(edges, results):
+            if e is not None and g is not None and (g._data.shape != e[2] or g._dtype is not e[3]):
+                break
+        else:
+            return results
+    return _validate(node, results)
+
+
+def _check_user(node, results):
+    """``_validate``'s answer, without its work, for a user Function whose gradients all fit:
+    each a Tensor of its input's shape and dtype, or None. Anything else goes to ``_validate``,
+    which fixes it or raises the error naming the Function."""
+    if not isinstance(results, tuple):
+        results = (results,)
+    edges = node._edges
+    if len(results) == len(edges):
+        Tensor = _tensor.Tensor
+        for e, g in zip(edges, results):
+            if g is not None and (e is None or e is _NOT_A_TENSOR or not isinstance(g, Tensor)
+                                  or g._data.shape != e[2] or g._dtype is not e[3]):
+                break
+        else:
+            return results
+    return _validate(node, results)
 
 
 def _validate(node, results):
@@ -433,6 +495,8 @@ _OWN_REFS = 3
 
 def _accumulate(t, g, create_graph):
     """Add gradient ``g`` into ``t.grad`` (the caller has run the tensor's hooks)."""
+    if type(g._data) is not B.np.ndarray and batched_grad_hook:
+        g = batched_grad_hook(g, t)
     old = t._grad
     if old is None:
         if create_graph:

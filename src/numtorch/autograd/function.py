@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import types
 import weakref
 
@@ -10,6 +11,7 @@ from .. import _backend as B
 from .. import _tensor
 from . import anomaly_mode as _anomaly
 from . import check_mode as _check
+from . import forward_ad as _fw
 from .grad_mode import _state
 from .graph import _NOT_A_TENSOR, AccumulateGrad, Node, _sequence
 
@@ -23,6 +25,9 @@ class _NeverNeeded(tuple):
         return False
 
 
+_NEVER_NEEDED = _NeverNeeded()
+
+
 class FunctionCtx(Node):
     """The ``ctx`` a Function's forward and backward receive; it is also the ``grad_fn`` node.
 
@@ -34,11 +39,10 @@ class FunctionCtx(Node):
 
     _forward_cls = None
     # set per call when the op is recorded; ops that are not recorded never need a gradient
-    needs_input_grad = _NeverNeeded()
+    needs_input_grad = _NEVER_NEEDED
     _materialize = True
     _non_diff = None
     _dirty = None
-    _freed = False
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (or None) for backward; read them back with ``ctx.saved_tensors``.
@@ -46,46 +50,75 @@ class FunctionCtx(Node):
         In-place changes to a saved tensor before backward are detected and reported.
         """
         inputs = self._inputs
+        if inputs is not None and self.needs_input_grad is _NEVER_NEEDED:
+            return  # a built-in op's call that is not recorded: no backward will read them
         saved = []
         Tensor = _tensor.Tensor
         for t in tensors:
             if t is None:
                 saved.append(None)
-            elif isinstance(t, Tensor):
+                continue
+            if inputs is not None:
+                # a built-in op's forward works on arrays, mostly its inputs': keep the input
+                # tensor behind one (looked for first, as no Tensor or number is one)
+                for a in inputs:
+                    if isinstance(a, Tensor) and a._data is t:
+                        break
+                else:
+                    a = None
+                if a is not None:
+                    saved.append(("t", a, a._vc[0]))
+                    continue
+            if isinstance(t, Tensor):
                 saved.append(("t", t, t._vc[0]))
             elif inputs is not None and isinstance(t, (int, float, bool)):
                 saved.append(("n", t))  # a built-in op's Python-number operand
             elif inputs is not None and hasattr(t, "shape"):
-                # a built-in op's forward works on arrays: find the input tensor behind one
-                for a in inputs:
-                    if isinstance(a, Tensor) and a._data is t:
-                        saved.append(("t", a, a._vc[0]))
-                        break
-                else:
-                    saved.append(("a", t))
+                saved.append(("a", t))  # an array computed in forward
             else:
                 raise TypeError(
                     f"save_for_backward can only save tensors (or None), but argument "
                     f"{len(saved)} is of type {type(t).__name__}; store other values as "
                     f"attributes: ctx.name = value")
         self._saved = tuple(saved)
-        if _check._enabled and inputs is None:  # check mode: user Functions' saved arrays
+        if inputs is None and hasattr(self, "_edges"):
+            # a recorded user Function: its saved arrays stay read-only while saved
             _check.lock_saved(self, self._saved)
 
     def save_for_forward(self, *tensors) -> None:
-        """Accepted for compatibility; numtorch has no forward-mode AD yet."""
-        self._saved_for_forward = tensors
+        """Keep tensors (or None) for ``jvp``, where ``ctx.saved_tensors`` hands them back."""
+        Tensor = _tensor.Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_forward can only save tensors (or None), but argument {i} is "
+                    f"of type {type(t).__name__}; store other values as attributes: "
+                    f"ctx.name = value")
+        self._fw_saved = tuple(None if t is None else ("t", t, t._vc[0]) for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to ``save_for_backward``, checked against in-place changes."""
-        if self._freed:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(
                 f"{self.name()}: its saved tensors were freed when backward ran through this "
                 f"graph, so it cannot run backward a second time (or hand out saved tensors "
                 f"after that). Pass retain_graph=True to the first backward() or "
                 f"autograd.grad() call if you need to go through the graph again.")
-        return tuple(self._unpack(s) for s in self._saved)
+        out = []
+        for s in saved:
+            # the common case inline: a tensor that is still at the version it was saved at
+            if s is not None and s[0] == "t" and s[1]._vc[0] == s[2]:
+                out.append(s[1])
+            else:
+                out.append(self._unpack(s))
+        return tuple(out)
+
+    @property
+    def _freed(self) -> bool:
+        """Whether backward has run and dropped the saved tensors."""
+        return self._saved is None
 
     def _unpack(self, s):
         if s is None:
@@ -141,13 +174,19 @@ class FunctionCtx(Node):
     def _release(self) -> None:
         """Drop the saved tensors once backward has run (unless the graph is retained)."""
         if self._saved:
-            self._saved = None
-            self._freed = True
-            if _check._locked:
+            self._saved = None  # None marks it freed (``_freed``)
+            if _check._locked and not self._forward_cls._raw:  # only user Functions lock
                 _check.release_saved(self)
 
 
 BackwardCFunction = FunctionCtx
+
+
+def _release_on_collect(ctx) -> None:
+    """A user Function's node is collected (its graph was dropped without backward): the
+    arrays it saved become writable again."""
+    if "_locked_arrays" in ctx.__dict__:
+        _check.release_saved(ctx)
 
 
 def _version_error(node, t, expected, output=None):
@@ -169,7 +208,12 @@ def _describe_origin(t):
     return f"output {t._output_nr} of {t._grad_fn.name()}"
 
 
-_STATIC_NAMES = ("forward", "backward", "vjp", "jvp", "setup_context")
+_STATIC_NAMES = ("forward", "backward", "vjp", "jvp", "setup_context", "vmap")
+
+# set by numtorch.func while a transform runs: fn(cls, setup_style, args, kwargs) raising
+# PyTorch's errors for Functions transforms cannot use, or giving the forward to run instead
+# (a Function's own vmap rule)
+transform_rule = None
 
 
 class Function:
@@ -218,9 +262,11 @@ class Function:
         if "vjp" in cls.__dict__ and "backward" not in cls.__dict__:
             cls.backward = cls.__dict__["vjp"]
         name = cls.__dict__.get("_node_name") or f"{cls.__name__}Backward"
-        cls._backward_cls = type(name, (FunctionCtx,), {
-            "__slots__": (), "_forward_cls": cls, "__module__": cls.__module__,
-            "_num_inputs": getattr(cls, "_num_inputs", None)})
+        members = {"__slots__": (), "_forward_cls": cls, "__module__": cls.__module__,
+                   "_num_inputs": getattr(cls, "_num_inputs", None)}
+        if not getattr(cls, "_raw", False):
+            members["__del__"] = _release_on_collect  # user Functions lock their saved arrays
+        cls._backward_cls = type(name, (FunctionCtx,), members)
 
     def __init__(self, *args, **kwargs):
         pass
@@ -246,6 +292,12 @@ class Function:
     vjp = backward
 
     @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError(
+            "You must implement the jvp function of your custom autograd.Function to use it "
+            "with forward-mode AD: jvp(ctx, *grad_inputs) returns one tangent per output.")
+
+    @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError("setup_context is not implemented.")
 
@@ -253,6 +305,57 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run forward and, when any input requires grad, record the node for backward."""
         Tensor = _tensor.Tensor
+        if cls._raw and not _fw._enabled:
+            # the built-in ops' path, kept short (it is the per-op overhead): one pass unwraps
+            # the tensors and sees whether any requires grad
+            arrays = []
+            record = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a._requires_grad:
+                        record = True
+                else:
+                    arrays.append(a)
+            ctx = cls._backward_cls()
+            ctx._saved = ()
+            ctx._inputs = args
+            record = record and _state.enabled and cls._differentiable
+            if record:
+                edges = []
+                needs = []
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        fn = a._grad_fn
+                        if fn is not None and a._view_version is None:  # _edge(a), inline
+                            edges.append((fn, a._output_nr, a._data.shape, a._dtype))
+                        else:
+                            edges.append(_edge(a))
+                        needs.append(True)
+                    else:
+                        edges.append(None)
+                        needs.append(False)
+                ctx._edges = edges
+                ctx.needs_input_grad = tuple(needs)
+            forward = cls.forward
+            try:
+                # calls with a fixed number of arguments cost less than *-calls
+                if kwargs:
+                    out = forward(ctx, *arrays, **kwargs)
+                elif len(arrays) == 2:
+                    out = forward(ctx, arrays[0], arrays[1])
+                elif len(arrays) == 1:
+                    out = forward(ctx, arrays[0])
+                else:
+                    out = forward(ctx, *arrays)
+            except Exception:
+                out = _forward_on_one_device(cls, ctx, arrays, kwargs)
+            if record:
+                ctx._inputs = None
+                return _record_builtin(ctx, out)
+            if type(out) is _ndarray:  # _wrap_arrays(out), its common case inline
+                return Tensor._make(out)
+            return _wrap_arrays(out)
         raw = cls._raw
         setup_style = not raw and cls.setup_context is not Function.setup_context
         if setup_style:
@@ -264,31 +367,44 @@ class Function:
         # keyword arguments are inputs too: they get a gradient slot after the positional ones
         inputs = args + tuple(kwargs.values()) if kwargs and not raw else args
         record = False
-        if _state.enabled and cls._differentiable:
-            for a in inputs:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
         ctx = cls._backward_cls()
         ctx._saved = ()
-        if record:
-            edges = [_edge(a) if isinstance(a, Tensor) else None if raw else _NOT_A_TENSOR
-                     for a in inputs]
-            ctx._edges = edges
-            ctx.needs_input_grad = tuple(e is not None and e is not _NOT_A_TENSOR
-                                         for e in edges)
-        elif not raw:
+        if _state.enabled and cls._differentiable:
+            # one pass finds the edges and whether any input needs a gradient
+            edges = []
+            needs = []
+            for a in inputs:
+                if isinstance(a, Tensor):
+                    e = _edge(a)  # None unless a requires grad
+                    edges.append(e)
+                    needs.append(e is not None)
+                    record = record or e is not None
+                else:
+                    edges.append(None if raw else _NOT_A_TENSOR)
+                    needs.append(False)
+            if record:
+                ctx._edges = edges
+                ctx.needs_input_grad = tuple(needs)
+        if not record and not raw:
             # reported even when nothing is recorded (under no_grad), as PyTorch does
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
-                                         for a in inputs)
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                          for a in inputs])
+        if _fw._enabled:  # a forward-mode AD level is active: tangents go through jvp
+            return _fw.dual_apply(cls, ctx, args, kwargs, inputs, record, setup_style)
         if raw:
             ctx._inputs = args
-            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
-                              **kwargs)
+            data = [a._data if isinstance(a, Tensor) else a for a in args]
+            try:
+                out = cls.forward(ctx, *data, **kwargs)
+            except Exception:
+                out = _forward_on_one_device(cls, ctx, data, kwargs)
             ctx._inputs = None
             if not record:
                 return _wrap_arrays(out)
             return _record(ctx, args, _wrap_arrays(out), raw=True)
+        forward = cls.forward
+        if transform_rule is not None:  # inside numtorch.func transforms: vmap rules, errors
+            forward = transform_rule(cls, setup_style, args, kwargs) or forward
         if _check._enabled and not _check._busy:  # user Functions only: built-ins never test it
             return _check.checked_apply(cls, args, kwargs)
         ctx._inputs = None
@@ -296,7 +412,7 @@ class Function:
         _state.enabled = False
         try:
             if setup_style:
-                out = cls.forward(*args, **kwargs)
+                out = forward(*args, **kwargs)
                 cls.setup_context(ctx, inputs, out)
             else:
                 out = cls.forward(ctx, *args, **kwargs)
@@ -306,12 +422,32 @@ class Function:
             for t in ctx._dirty or ():
                 t._vc[0] += 1  # mark_dirty counts as an in-place change, recorded or not
             return out
+        f = sys._getframe(1)  # where the user applied it, for every later error message
+        ctx._applied_at = (f.f_code.co_filename, f.f_lineno)
+        if cls not in _check._attributes_checked:
+            _check.warn_tensor_attributes(cls, ctx)
         return _record(ctx, inputs, out, raw=False)
+
+
+def _forward_on_one_device(cls, ctx, arrays, kwargs):
+    """A built-in's forward raised. Operands on two devices make the array library fail: then
+    raise PyTorch's RuntimeError naming the devices, or move 0-d CPU operands to the GPU (as
+    numbers, they mix with CUDA tensors) and run forward again. Otherwise re-raise."""
+    retry = getattr(sys.exc_info()[1], "retry_batched", None)
+    if retry is not None:  # vmap: batched values written into an unbatched array
+        return retry(cls.forward, ctx, arrays, kwargs)
+    moved = B.same_device_operands(cls.__name__, arrays)
+    if moved is None:
+        raise  # the error being handled: devices were not the problem
+    return cls.forward(ctx, *moved, **kwargs)
 
 
 @functools.lru_cache(maxsize=256)
 def _signature(forward) -> inspect.Signature:
     return inspect.signature(forward)
+
+
+_ndarray = B.np.ndarray
 
 
 def _wrap_arrays(out):
@@ -351,19 +487,20 @@ def _record(ctx, args, out, raw):
     dirty = ctx._dirty
     meta = []
     results = []
-    for nr, o in enumerate(outs):
+    nr = -1
+    for o in outs:
+        nr += 1
         if not isinstance(o, Tensor):
             meta.append(None)
             results.append(o)
             continue
-        if dirty is not None and any(o is d for d in dirty):
+        if dirty is not None and _holds(dirty, o):
             _check_dirty(ctx, o)
             o._vc[0] += 1  # PyTorch counts mark_dirty as one more in-place change
-        elif not raw and (any(o is a for a in args) or o._grad_fn is not None
-                          or o._requires_grad):
+        elif not raw and (o._grad_fn is not None or o._requires_grad or _holds(args, o)):
             o = o._alias()  # an input (or a tensor from outside) returned as it is
         differentiable = (o._dtype.is_floating_point
-                          and not (non_diff is not None and any(o is n for n in non_diff)))
+                          and not (non_diff is not None and _holds(non_diff, o)))
         if differentiable:
             o._grad_fn = ctx
             o._output_nr = nr
@@ -373,9 +510,43 @@ def _record(ctx, args, out, raw):
         meta.append((o._data.shape, o._dtype))
         results.append(o)
     ctx._out_meta = meta
-    if ctx._saved:
-        ctx._saved = tuple(_detach_saved_output(s, results) for s in ctx._saved)
+    saved = ctx._saved
+    if saved:
+        for s in saved:
+            if s is not None and _saved_output_nr(s, results) is not None:
+                ctx._saved = tuple(_detach_saved_output(s, results) for s in saved)
+                break
     return results[0] if single else tuple(results)
+
+
+def _record_builtin(ctx, out):
+    """``_record`` for a built-in op's forward result (arrays), its one-output case inline."""
+    if type(out) is tuple:
+        return _record(ctx, (), _wrap_arrays(out), raw=True)
+    ctx._seq = next(_sequence)
+    if _anomaly._enabled:
+        _anomaly.capture(ctx)
+    o = _tensor.Tensor._make(out if type(out) is _ndarray else B.as_array(out))
+    dtype = o._dtype
+    if dtype.is_floating_point:  # a built-in's output is a fresh tensor: never dirty or an input
+        o._grad_fn = ctx
+        o._requires_grad = True
+    data = o._data
+    ctx._out_meta = ((data.shape, dtype),)
+    for s in ctx._saved:
+        # an array that forward saved may be the output: keep it by its data (no cycle)
+        if s is not None and s[0] == "a" and s[1] is data:
+            ctx._saved = tuple(_detach_saved_output(s, (o,)) for s in ctx._saved)
+            break
+    return o
+
+
+def _holds(seq, o) -> bool:
+    """Whether ``o`` itself is in ``seq`` (``in`` would compare tensors elementwise)."""
+    for x in seq:
+        if x is o:
+            return True
+    return False
 
 
 def _check_dirty(ctx, t):
@@ -388,13 +559,22 @@ def _check_dirty(ctx, t):
 
 def _detach_saved_output(s, outputs):
     """Save an output by its data, not the tensor, so output -> node -> output is no cycle."""
-    if s is None:
+    nr = None if s is None else _saved_output_nr(s, outputs)
+    if nr is None:
         return s
-    target = s[1]
-    for nr, o in enumerate(outputs):
-        if s[0] == "t" and o is target or s[0] == "a" and getattr(o, "_data", None) is target:
-            return ("o", o._data, o._vc, o._vc[0], nr, o._requires_grad)
-    return s
+    o = outputs[nr]
+    return ("o", o._data, o._vc, o._vc[0], nr, o._requires_grad)
+
+
+def _saved_output_nr(s, outputs):
+    """Which of ``outputs`` the saved entry ``s`` (not None) holds, or None."""
+    kind, target = s[0], s[1]
+    nr = 0
+    for o in outputs:
+        if o is target if kind == "t" else kind == "a" and getattr(o, "_data", None) is target:
+            return nr
+        nr += 1
+    return None
 
 
 def once_differentiable(fn):

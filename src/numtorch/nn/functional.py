@@ -288,9 +288,10 @@ def _dropout_with_mask(input: Tensor, p: float, mask_shape: tuple, inplace: bool
     if p == 1.0:
         scale = B.np.zeros(mask_shape, dtype=input.dtype.np)
     else:
-        keep = _rng(None).random(mask_shape) >= p
+        # drawn on the host by the input's device's generator, then copied to that device
+        keep = _rng(None, input.device).random(mask_shape) >= p
         scale = (keep / (1.0 - p)).astype(input.dtype.np)
-    mask = _T._make(scale)
+    mask = _T._make(B.to_device(scale, input.device))
     return input.mul_(mask) if inplace else input * mask
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .elementwise import Where
 
 __all__ = ["float_only", "Relu", "LeakyRelu", "LeakyReluInplace", "Rrelu", "RreluInplace",
@@ -40,6 +41,8 @@ class Relu(Function):
         z, = ctx.saved_tensors
         return grad_output * (z > 0)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class LeakyRelu(Function):
     """z = x if x > 0 else slope * x;  dz/dx = 1 if x > 0 else slope."""
@@ -59,6 +62,8 @@ class LeakyRelu(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return Where.apply(x > 0, grad_output, grad_output * ctx.slope), None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class LeakyReluInplace(LeakyRelu):
@@ -87,6 +92,8 @@ class Rrelu(Function):
         x, noise = ctx.saved_tensors
         slope = ctx.slope if noise is None else noise
         return Where.apply(x > 0, grad_output, grad_output * slope), None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class RreluInplace(Rrelu):
@@ -139,6 +146,17 @@ class Prelu(Function):
                 grad_w = per_entry.sum((0,) + tuple(range(2, x.dim())))
         return grad_x, grad_w
 
+    @staticmethod
+    def jvp(ctx, tx, tw):
+        x, weight = ctx.saved_tensors
+        out = None
+        if tx is not None:
+            out = Where.apply(x > 0, tx, tx * weight.reshape(ctx.wshape))
+        if tw is not None:
+            term = x * (x <= 0) * tw.reshape(ctx.wshape)
+            out = term if out is None else out + term
+        return out
+
 
 class Hardtanh(Function):
     """z = min(max(x, lo), hi);  dz/dx = 1 where lo < x < hi, else 0 (relu6 is lo=0, hi=6)."""
@@ -161,6 +179,8 @@ class Hardtanh(Function):
         lo, hi = ctx.bounds
         return grad_output * (x > lo) * (x < hi), None, None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Threshold(Function):
     """z = x if x > threshold else value;  dz/dx = 1 where x > threshold, else 0."""
@@ -182,6 +202,8 @@ class Threshold(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * (x > ctx.threshold), None, None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class ThresholdInplace(Threshold):
@@ -211,6 +233,8 @@ class Hardsigmoid(Function):
         # NOTE: PyTorch multiplies by 1/6 rounded to float32, even for float64 tensors
         return grad_output * (x > -3) * (x < 3) * _ONE_SIXTH_F32
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Hardswish(Function):
     """z = x min(max(x + 3, 0), 6) / 6;  dz/dx = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1."""
@@ -229,6 +253,8 @@ class Hardswish(Function):
         x, = ctx.saved_tensors
         middle = (x / 3 + 0.5) * (x > -3) * (x < 3)
         return grad_output * (middle + (x >= 3))
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Softshrink(Function):
@@ -253,6 +279,8 @@ class Softshrink(Function):
         x, = ctx.saved_tensors
         return grad_output * (x.abs() > ctx.lambd), None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Hardshrink(Function):
     """z = x where |x| > l, else 0;  dz/dx = 1 where |x| > l, else 0."""
@@ -273,3 +301,5 @@ class Hardshrink(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * (x.abs() > ctx.lambd), None
+
+    jvp = staticmethod(elementwise_jvp)

@@ -5,6 +5,7 @@ import math
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .activation import float_only
 from .elementwise import Where
 from .special import Erf, erf_array
@@ -43,6 +44,8 @@ class Elu(Function):
         # gradient would turn into 0 * inf = NaN in double backward
         slope = (x.clamp(max=0) * input_scale).exp() * (alpha * scale * input_scale)
         return Where.apply(x > 0, grad_output * scale, grad_output * slope), None, None, None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class EluInplace(Elu):
@@ -108,6 +111,8 @@ class Gelu(Function):
         pdf = (-0.5 * near * near).exp() * _INV_SQRT_2PI
         return grad_output * (cdf + x * pdf), None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Silu(Function):
     """z = x sigmoid(x);  dz/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
@@ -127,6 +132,8 @@ class Silu(Function):
         x, = ctx.saved_tensors
         s = x.sigmoid()
         return grad_output * (s * (1 + x * (1 - s)))
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Mish(Function):
@@ -148,6 +155,8 @@ class Mish(Function):
         x, = ctx.saved_tensors
         t = Softplus.apply(x, 1.0, 20.0).tanh()
         return grad_output * (t + x * x.sigmoid() * (1 - t * t))
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Softplus(Function):
@@ -174,6 +183,8 @@ class Softplus(Function):
         bx = x * beta
         return Where.apply(bx > threshold, grad_output, grad_output * bx.sigmoid()), None, None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class LogSigmoid(Function):
     """z = log(sigmoid(x)) = min(x, 0) - log(1 + e**-|x|);  dz/dx = sigmoid(-x)."""
@@ -193,3 +204,5 @@ class LogSigmoid(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * (-x).sigmoid()
+
+    jvp = staticmethod(elementwise_jvp)

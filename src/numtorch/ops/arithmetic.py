@@ -8,6 +8,7 @@ import math
 from .. import _backend as B
 from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowTensor", "RPow", "Addcmul", "Addcdiv",
            "Eq", "Ne", "Lt", "Le", "Gt", "Ge"]
@@ -21,7 +22,7 @@ def _cast(v, np_dtype):
         if not info.min <= v <= info.max:
             # NOTE: PyTorch wraps an out-of-range Python int around (uint8 + -1 adds 255);
             # NumPy would raise OverflowError instead
-            return B.np.asarray(v % (1 << (8 * np_dtype.itemsize))).astype(np_dtype)
+            return B.np.asarray(v % (1 << (8 * np_dtype.itemsize))).astype(np_dtype)[()]
     return v
 
 
@@ -101,6 +102,8 @@ class Add(Function):
     def backward(ctx, grad_output):
         return grad_output, grad_output
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Sub(Function):
     """z = x - y;  dz/dx = 1, dz/dy = -1."""
@@ -122,6 +125,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output, -grad_output if ctx.needs_input_grad[1] else None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Mul(Function):
@@ -146,6 +151,8 @@ class Mul(Function):
         return (grad_output * y if ctx.needs_input_grad[0] else None,
                 grad_output * x if ctx.needs_input_grad[1] else None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Div(Function):
     """z = x / y;  dz/dx = 1 / y, dz/dy = -x / y**2."""
@@ -169,6 +176,8 @@ class Div(Function):
         x, y = ctx.saved_tensors
         return (grad_output / y if ctx.needs_input_grad[0] else None,
                 -grad_output * x / (y * y) if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 def _integral(v) -> bool:
@@ -210,6 +219,8 @@ class Addcmul(Function):
                 g * b if ctx.needs_input_grad[1] else None,
                 g * a if ctx.needs_input_grad[2] else None, None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Addcdiv(Function):
     """z = x + value * a / b;  dz/dx = 1, dz/da = value / b, dz/db = -value * a / b**2."""
@@ -240,6 +251,8 @@ class Addcdiv(Function):
                 g / b if ctx.needs_input_grad[1] else None,
                 -g * a / (b * b) if ctx.needs_input_grad[2] else None, None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Neg(Function):
     """z = -x;  dz/dx = -1."""
@@ -258,6 +271,8 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return -grad_output
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 def _int_pow(x, y):
@@ -331,6 +346,8 @@ class Pow(Function):
                 gy = Where.apply(limit._data, 0.0, grad_output * (x ** y * log_x))
         return gx, gy
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class PowTensor(Pow):
     """x ** tensor: Pow under PyTorch's node name."""
@@ -357,47 +374,59 @@ class _Compare(Function):
 
 class Eq(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x == y
+        try:
+            return x == y
+        except ValueError:
+            raise broadcast_error("Eq", (x, y)) from None
 
 
 class Ne(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x != y
+        try:
+            return x != y
+        except ValueError:
+            raise broadcast_error("Ne", (x, y)) from None
 
 
 class Lt(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x < y
+        try:
+            return x < y
+        except ValueError:
+            raise broadcast_error("Lt", (x, y)) from None
 
 
 class Le(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x <= y
+        try:
+            return x <= y
+        except ValueError:
+            raise broadcast_error("Le", (x, y)) from None
 
 
 class Gt(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x > y
+        try:
+            return x > y
+        except ValueError:
+            raise broadcast_error("Gt", (x, y)) from None
 
 
 class Ge(_Compare):
     @staticmethod
-    @broadcasting
     def forward(ctx, x, y):
         x, y = operands(x, y)
-        return x >= y
+        try:
+            return x >= y
+        except ValueError:
+            raise broadcast_error("Ge", (x, y)) from None

@@ -6,6 +6,7 @@ from collections import namedtuple
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import double_vjp_jvp
 from .einsum import einsum
 
 __all__ = ["Inv", "Det", "SlogDet", "Solve", "Cholesky", "Qr", "Svd", "Eigh", "check_square",
@@ -94,6 +95,11 @@ class Inv(Function):
         yt = y.mT
         return -(yt @ grad_output @ yt)
 
+    @staticmethod
+    def jvp(ctx, t):
+        y, = ctx.saved_tensors
+        return -(y @ t @ y)
+
 
 class Det(Function):
     """d = det(A);  dA = g d A^-T."""
@@ -114,6 +120,11 @@ class Det(Function):
         # NOTE: uses A^-1, so it is undefined at singular A (PyTorch falls back to an SVD)
         a, d = ctx.saved_tensors
         return (grad_output * d).unsqueeze(-1).unsqueeze(-1) * _inv(a).mT
+
+    @staticmethod
+    def jvp(ctx, t):
+        a, d = ctx.saved_tensors
+        return d * (_inv(a).mT * t).sum((-2, -1))
 
 
 class SlogDet(Function):
@@ -137,6 +148,11 @@ class SlogDet(Function):
         if grad_logabs is None:  # only the sign was used: it is piecewise constant
             return None
         return grad_logabs.unsqueeze(-1).unsqueeze(-1) * _inv(a).mT
+
+    @staticmethod
+    def jvp(ctx, t):
+        a, = ctx.saved_tensors
+        return None, (_inv(a).mT * t).sum((-2, -1))
 
 
 class Solve(Function):
@@ -167,6 +183,14 @@ class Solve(Function):
         ga = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, x = ctx.saved_tensors
+        rhs = tb
+        if ta is not None:
+            rhs = -(ta @ x) if rhs is None else rhs - ta @ x
+        return Solve.apply(a, rhs)
+
 
 class Cholesky(Function):
     """L = chol(A) (lower);  dA = sym(L^-T Phi(L^T G) L^-1), Phi = lower triangle with the
@@ -195,6 +219,12 @@ class Cholesky(Function):
         linv = _inv(low)
         ga = linv.mT @ phi @ linv
         return (ga + ga.mT) * 0.5
+
+    @staticmethod
+    def jvp(ctx, t):
+        low, = ctx.saved_tensors
+        linv = _inv(low)
+        return low @ ((linv @ t @ linv.mT) * _tril_mask(low, low.shape[-1], 0, 0.5))
 
 
 def _copyltu(m):
@@ -265,6 +295,20 @@ class Qr(Function):
         out[..., :, m:] = gy
         return out, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        """dR = (C - Om) R, dQ = (dA - Q dR) R^-1 with C = Q^T dA R^-1, Om = tril(C, -1) -
+        tril(C, -1)^T (tall or square A, reduced Q; other shapes use the generic rule)."""
+        q, r = ctx.saved_tensors
+        n = r.shape[-1]
+        if ctx.mode == "r" or q.shape[-1] != n:
+            return double_vjp_jvp(ctx, t, *_)
+        rinv = _inv(r)
+        c = q.mT @ t @ rinv
+        low = c * _tril_mask(c, n, -1)
+        dr = (c - low + low.mT) @ r
+        return (t - q @ dr) @ rinv, dr
+
 
 def _f_matrix(vals, squares):
     """F[i, j] = 1 / (v_j - v_i) off the diagonal, 0 on it (v = vals**2 if squares)."""
@@ -329,6 +373,26 @@ class Svd(Function):
             term = extra if term is None else term + extra
         return u @ inner @ vh + term, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        """With dP = U^T dA V: dS = diag(dP), dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V
+        S^-1, dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1 (reduced U and V)."""
+        u, s, vh = ctx.saved_tensors
+        k = s.shape[-1]
+        if u.shape[-1] != k or vh.shape[-2] != k:  # full_matrices with a non-square input
+            return double_vjp_jvp(ctx, t, *_)
+        v = vh.mT
+        dp = u.mT @ t @ v
+        f = _f_matrix(s, squares=True)
+        cols, rows = s.unsqueeze(-2), s.unsqueeze(-1)  # X * cols = X S, rows * X = S X
+        du = u @ (f * (dp * cols + rows * dp.mT))
+        dv = v @ (f * (rows * dp + dp.mT * cols))
+        if u.shape[-2] > k:
+            du = du + (t @ v - u @ dp) / cols
+        if v.shape[-2] > k:
+            dv = dv + (t.mT @ u - v @ dp.mT) / cols
+        return du, dp.diagonal(0, -2, -1), dv.mT
+
 
 class Eigh(Function):
     """A = V diag(L) V^T (symmetric A);  dA = sym(V (diag(gL) + F o (V^T gV)) V^T),
@@ -364,3 +428,9 @@ class Eigh(Function):
         ga = v @ inner @ v.mT
         # symmetric, like A: the gradient does not single out the triangle eigh read
         return (ga + ga.mT) * 0.5, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        w, v = ctx.saved_tensors
+        m = v.mT @ t @ v
+        return m.diagonal(0, -2, -1), v @ (_f_matrix(w, squares=False) * m)

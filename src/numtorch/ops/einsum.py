@@ -6,6 +6,7 @@ import string
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import multilinear_jvp
 
 __all__ = ["Einsum", "einsum"]
 
@@ -79,6 +80,8 @@ class Einsum(Function):
                 target.append(c)
             grads.append(Einsum.apply(*ops, tuple(subs), "".join(target)))
         return tuple(grads) + (None, None)
+
+    jvp = staticmethod(multilinear_jvp)
 
 
 def _parse_term(term, ndim, k):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import _backend as B
 from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp, linear_jvp
 from .arithmetic import broadcasting, operands
 
 __all__ = ["Clone", "ToCopy", "Copy", "Fill", "FillNumber", "Abs", "Exp", "Log", "Sqrt", "Sin",
@@ -31,21 +32,30 @@ class Clone(Function):
     def backward(ctx, grad_output):
         return grad_output, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class ToCopy(Function):
-    """z = x converted to another dtype;  the gradient is converted back (by the engine)."""
+    """z = x converted to another dtype and/or moved to another device;  the gradient is moved
+    back here and converted back (by the engine)."""
 
     _raw = True
     _num_inputs = 1
     _node_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx, x, dtype):
-        return x.astype(dtype.np)
+    def forward(ctx, x, dtype, device=None):
+        if device is None:
+            return x.astype(dtype.np)
+        ctx.source = B.device_of(x)
+        return B.to_device(x, device).astype(dtype.np, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output, None
+        source = ctx.__dict__.get("source")
+        return grad_output if source is None else grad_output.to(source), None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Copy(Function):
@@ -64,6 +74,8 @@ class Copy(Function):
         return (grad_output * 0 if ctx.needs_input_grad[0] else None,
                 grad_output if ctx.needs_input_grad[1] else None)
 
+    jvp = staticmethod(linear_jvp)
+
 
 class Fill(Copy):
     """x.fill_(y) for a 0-d tensor y: Copy under PyTorch's node name."""
@@ -75,6 +87,10 @@ class FillNumber(Copy):
     """x.fill_(number): Copy under PyTorch's node name."""
 
     _node_name = "FillBackward2"
+
+    @staticmethod
+    def jvp(ctx, tx, value):
+        return None  # every element becomes the number: a zero tangent
 
 
 class Abs(Function):
@@ -96,6 +112,8 @@ class Abs(Function):
         x, = ctx.saved_tensors
         return grad_output * ((x > 0).to(grad_output.dtype) - (x < 0).to(grad_output.dtype))
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Exp(Function):
     """z = e**x;  dz/dx = z."""
@@ -115,6 +133,8 @@ class Exp(Function):
         z, = ctx.saved_tensors
         return grad_output * z
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Log(Function):
     """z = ln x;  dz/dx = 1 / x."""
@@ -132,6 +152,8 @@ class Log(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output / x
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Sqrt(Function):
@@ -152,6 +174,8 @@ class Sqrt(Function):
         z, = ctx.saved_tensors
         return grad_output / (2 * z)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Sin(Function):
     """z = sin x;  dz/dx = cos x."""
@@ -168,6 +192,8 @@ class Sin(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * x.cos()
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Cos(Function):
@@ -186,6 +212,8 @@ class Cos(Function):
         x, = ctx.saved_tensors
         return -grad_output * x.sin()
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Tanh(Function):
     """z = tanh x;  dz/dx = 1 - z**2."""
@@ -203,6 +231,8 @@ class Tanh(Function):
     def backward(ctx, grad_output):
         z, = ctx.saved_tensors
         return grad_output * (1 - z * z)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Sigmoid(Function):
@@ -226,6 +256,8 @@ class Sigmoid(Function):
         z, = ctx.saved_tensors
         return grad_output * (z * (1 - z))
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Clamp(Function):
     """z = min(max(x, lo), hi);  dz/dx = 1 where lo <= x <= hi, else 0."""
@@ -241,9 +273,14 @@ class Clamp(Function):
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
         xp = B.array_module(x)
-        if x.dtype.kind == "b":
+        kind = x.dtype.kind
+        if kind == "f" and (min is None or max is None):
+            # one bound on a floating tensor (ReLU is clamp(min=0)): the ufunc NumPy's clip
+            # calls for it, without clip's Python wrapper
+            return xp.maximum(x, min) if max is None else xp.minimum(x, max)
+        if kind == "b":
             raise RuntimeError("clamp is not supported for bool tensors")
-        if x.dtype.kind in "iu" and any(isinstance(b, float) for b in (min, max)):
+        if kind in "iu" and any(isinstance(b, float) for b in (min, max)):
             x = x.astype(get_default_dtype().np)
         if min is not None and max is not None and min > max:
             return xp.full_like(x, max)  # PyTorch: everything becomes max
@@ -257,6 +294,8 @@ class Clamp(Function):
         if hi is not None:
             mask = x <= hi if mask is None else mask * (x <= hi)
         return grad_output * mask, None, None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Where(Function):
@@ -284,6 +323,8 @@ class Where(Function):
         return (None,
                 Where.apply(cond, grad_output, zero) if ctx.needs_input_grad[1] else None,
                 Where.apply(cond, zero, grad_output) if ctx.needs_input_grad[2] else None)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 def _check_lerp(x, y, w=None):
@@ -325,6 +366,8 @@ class Lerp(Function):
         return (grad_output * (1 - w) if ctx.needs_input_grad[0] else None,
                 grad_output * w if ctx.needs_input_grad[1] else None, None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class LerpTensor(Function):
     """z = x + w (y - x) for a tensor w;  dz/dx = 1 - w, dz/dy = w, dz/dw = y - x."""
@@ -346,3 +389,5 @@ class LerpTensor(Function):
         return (grad_output * (1 - w) if need[0] else None,
                 grad_output * w if need[1] else None,
                 grad_output * (y - x) if need[2] else None)
+
+    jvp = staticmethod(elementwise_jvp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import _backend as B
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
+from ..autograd.jvp_rules import linear_jvp
 from .scatter import IndexAdd
 
 __all__ = ["Embedding", "embedding"]
@@ -40,6 +41,8 @@ class Embedding(Function):
             g = g * Tensor._make(ctx.scale.reshape(-1, 1))
         zeros = grad_output.new_zeros((ctx.rows, d))
         return IndexAdd.apply(zeros, g, ctx.flat), None, None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 def _renorm_(weight, index, max_norm, norm_type):

@@ -6,6 +6,7 @@ import math
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .elementwise import _floating
 
 __all__ = ["Exp2", "Expm1", "Log2", "Log10", "Log1p", "Rsqrt", "Reciprocal", "Logit"]
@@ -29,6 +30,8 @@ class Exp2(Function):
         z, = ctx.saved_tensors
         return grad_output * (z * math.log(2.0))
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Expm1(Function):
     """z = e**x - 1 (accurate near 0);  dz/dx = z + 1."""
@@ -48,6 +51,8 @@ class Expm1(Function):
         z, = ctx.saved_tensors
         return grad_output * (z + 1)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Log2(Function):
     """z = log2 x;  dz/dx = 1 / (x ln 2)."""
@@ -65,6 +70,8 @@ class Log2(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output / (x * math.log(2.0))
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Log10(Function):
@@ -84,6 +91,8 @@ class Log10(Function):
         x, = ctx.saved_tensors
         return grad_output / (x * math.log(10.0))
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Log1p(Function):
     """z = ln(1 + x) (accurate near 0);  dz/dx = 1 / (1 + x)."""
@@ -101,6 +110,8 @@ class Log1p(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output / (x + 1)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Rsqrt(Function):
@@ -123,6 +134,8 @@ class Rsqrt(Function):
         z, = ctx.saved_tensors
         return grad_output * (-0.5 * z * z * z)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Reciprocal(Function):
     """z = 1 / x;  dz/dx = -z**2."""
@@ -142,6 +155,8 @@ class Reciprocal(Function):
     def backward(ctx, grad_output):
         z, = ctx.saved_tensors
         return grad_output * -(z * z)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Logit(Function):
@@ -173,3 +188,5 @@ class Logit(Function):
         from .elementwise import Where
         outside = (x < eps) + (x > 1 - eps)
         return Where.apply(outside._data, 0.0, g), None
+
+    jvp = staticmethod(elementwise_jvp)

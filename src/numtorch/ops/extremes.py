@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import reduction_jvp
 from ._util import dims_arg
 from .reduction import kept_grad, reduce_dims
 
@@ -36,6 +37,10 @@ class _EvenReduce(Function):
         g = kept_grad(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
         ties = x == kept_grad(out, ctx.shape, ctx.dims, ctx.keepdim)
         return g * ties / ties.sum(ctx.dims, True), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
 
 
 def _extreme(ctx, x, dim, keepdim, op, largest):

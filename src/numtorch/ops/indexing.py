@@ -7,6 +7,7 @@ import operator
 from .. import _backend as B
 from .. import _tensor
 from ..autograd.function import Function
+from ..autograd.jvp_rules import linear_jvp
 from ._util import wrap_dim
 from .shape import as_view, reshape
 
@@ -64,9 +65,11 @@ def _key_part(k):
             raise IndexError(f"tensors used as indices must be long, int, byte or bool "
                              f"tensors, got {k.dtype}")
         a = k._data
-        if a.dtype == B.np.uint8:
+        if k._dtype is B.uint8:
             return a.astype(bool)  # a byte tensor is a mask, as in PyTorch
-        return int(a) if a.ndim == 0 and a.dtype.kind in "iu" else a
+        if a.ndim == 0 and a.dtype.kind in "iu" and not B.is_duck_array(a):
+            return int(a)  # (a batched index inside vmap stays an array: one per example)
+        return a
     if isinstance(k, (bool, int, slice, type(None), type(Ellipsis))):
         if isinstance(k, slice):
             if k.step is not None and operator.index(k.step) <= 0:
@@ -75,8 +78,9 @@ def _key_part(k):
                            for v in (k.start, k.stop, k.step)))
         return k
     if isinstance(k, (list, tuple)) or hasattr(k, "dtype"):
-        a = B.np.asarray([p._data if isinstance(p, Tensor) else p for p in k]
-                         if isinstance(k, (list, tuple)) else k)
+        a = (k if B.is_gpu_array(k) else
+             B.np.asarray([p._data if isinstance(p, Tensor) else p for p in k]
+                          if isinstance(k, (list, tuple)) else k))
         if a.size == 0 and a.dtype.kind == "f":
             return a.astype(B.int64.np)
         if a.dtype.kind not in "biu":
@@ -160,7 +164,7 @@ class Index(Function):
         ctx.shape, ctx.key = x.shape, key
         try:
             out = _get(x, key)
-            if not isinstance(out, B.np.ndarray):
+            if not B.is_array(out):
                 # NumPy gives a scalar copy when ints pick one element; PyTorch gives a 0-d
                 # view, which an Ellipsis makes NumPy give too
                 out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
@@ -175,6 +179,8 @@ class Index(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return IndexPutAccumulate.apply(grad_output, ctx.shape, ctx.key), None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Select(Index):
@@ -226,6 +232,8 @@ class IndexPutAccumulate(Function):
     def backward(ctx, grad_output):
         return Index.apply(grad_output, ctx.key), None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class IndexPut(Function):
     """z = x with z[key] = v;  dz/dx = the gradient with zeros at key, dz/dv = it read at key."""
@@ -251,6 +259,14 @@ class IndexPut(Function):
             gv = Index.apply(grad_output, ctx.key)  # summed to v's shape by the engine
         return gx, gv, None
 
+    @staticmethod
+    def jvp(ctx, tx, tv, key):
+        x, v = ctx.fw_inputs[:2]
+        tx = tx if tx is not None else x.new_zeros(x.shape)
+        if tv is None:  # a number, or a tensor without tangent: zeros are written at key
+            tv = v.new_zeros(v.shape) if hasattr(v, "new_zeros") else 0.0
+        return ctx._forward_cls.apply(tx, tv, ctx.key)
+
 
 class CopySlices(IndexPut):
     """IndexPut through a view or a basic key (ints, slices): PyTorch's node name for it."""
@@ -265,8 +281,7 @@ def getitem(x, key):
 
 
 def setitem(x, key, value):
-    from .inplace import indexput_
-    indexput_(x, array_key(key, x.dim()), value)
+    indexput_(x, array_key(key, x._data.ndim), value)
 
 
 def unbind(x, dim=0):
@@ -331,3 +346,7 @@ def index_select(x, dim, index):
     if x.dim() == 0:  # a 0-d tensor is indexed as if it had one element
         return reshape(IndexSelect.apply(reshape(x, (1,)), (a.reshape(-1),)), a.shape)
     return IndexSelect.apply(x, (slice(None),) * d + (a.reshape(-1),))
+
+
+# inplace imports this module too: bound once, here, rather than by an import on every x[k] = v
+from .inplace import indexput_  # noqa: E402

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from .. import _tensor
+from ..autograd import forward_ad as _fw
 from ..autograd.check_mode import _locked, unlock
 from ..autograd.grad_mode import _state
 
@@ -14,9 +15,12 @@ def _records(t, *others) -> bool:
     if not _state.enabled:
         return False
     Tensor = _tensor.Tensor
-    needs = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
-    if not needs:
-        return False
+    if not t._requires_grad:
+        for o in others:
+            if isinstance(o, Tensor) and o._requires_grad:
+                break
+        else:
+            return False
     if t._grad_fn is None and t._requires_grad:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation. Wrap "
@@ -42,14 +46,23 @@ def _snapshot(t):
     s = _tensor.Tensor._make(t._data.copy(), t._requires_grad)
     s._grad_fn, s._output_nr = t._grad_fn, t._output_nr
     s._accum_ref = t._accum_ref
+    if t._fw_grad is not None:  # forward-mode AD: the op reads the old tangent too, and
+        _fw._set_tangent(s, t._fw_grad.clone())  # t's is about to be overwritten in place
     return s
+
+
+def _dual(*tensors) -> bool:
+    """Whether a write must carry tangents (a dual level is active and one has a tangent)."""
+    Tensor = _tensor.Tensor
+    return _fw._enabled and any(isinstance(x, Tensor) and x._fw_grad is not None
+                                for x in tensors)
 
 
 def _write(t, result, op):
     """Store ``result``'s values in ``t``; PyTorch refuses results of a higher category."""
     if _locked:
         unlock(t._data)  # check mode made it read-only while saved; numtorch may still write
-    if not t._data.flags.writeable:
+    if not B.writeable(t._data):
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
             f"refers to a single memory location (it was made by expand()). Call .clone() "
@@ -62,8 +75,10 @@ def _write(t, result, op):
     if result._data.shape != t._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the "
                            f"broadcast shape {list(result.shape)}")
-    B.np.copyto(t._data, result._data, casting="unsafe")
+    B.array_module(t._data).copyto(t._data, result._data, casting="unsafe")
     t._vc[0] += 1
+    if _fw._enabled:
+        _fw.write_tangent(t, result)
 
 
 def _rebase(t, result, op):
@@ -125,7 +140,7 @@ def _view_key(view, base):
     np = B.np
     if any(s == 0 and n > 1 for n, s in zip(view.shape, view.strides)):
         return None
-    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    start = B.data_ptr(view) - B.data_ptr(base)
     in_view = _byte_offsets(view) + start
     if base.flags.c_contiguous:
         return np.unravel_index(in_view // base.itemsize, base.shape)
@@ -146,8 +161,39 @@ def binary_(t, other, op_cls):
     name = op_cls.__name__.lower() + "_"
     if _records(t, other):
         return _rebase(t, op_cls.apply(_snapshot(t), other), name)
+    if _into(t, other, op_cls):
+        return t
     _write(t, op_cls.apply(t, other), name)
     return t
+
+
+# ops whose in-place form may write straight into the tensor (NumPy ufunc names)
+_UFUNCS = {"Add": "add", "Sub": "subtract", "Mul": "multiply"}
+
+
+def _into(t, other, op_cls) -> bool:
+    """``t op= other`` for a floating tensor and an operand of its dtype and shape (or a Python
+    number), written by the ufunc straight into t's memory: no temporary result and no copy
+    (optimizers and gradient accumulation). False, doing nothing, for every other case."""
+    ufunc = _UFUNCS.get(op_cls.__name__)
+    if ufunc is None or _fw._enabled or not t._dtype.is_floating_point:
+        return False
+    data = t._data
+    if type(data) is not B.np.ndarray and not B.is_gpu_array(data):
+        return False  # (numtorch.func's batched arrays take the general path)
+    if isinstance(other, _tensor.Tensor):
+        other = other._data
+        if other.dtype != data.dtype or other.shape != data.shape or type(other) is not type(data):
+            return False  # (another dtype, a broadcast, or another device)
+    elif type(other) not in (int, float):
+        return False
+    if _locked:
+        unlock(data)
+    if not B.writeable(data):
+        return False
+    getattr(B.array_module(data), ufunc)(data, other, out=data)
+    t._vc[0] += 1
+    return True
 
 
 def unary_(t, op_cls, *args):
@@ -168,6 +214,11 @@ def fill_(t, value):
         from .elementwise import Fill, FillNumber
         op = Fill if isinstance(value, _tensor.Tensor) else FillNumber
         return _rebase(t, op.apply(t, value), "fill_")  # saves nothing of t
+    if _dual(t, value):
+        from .elementwise import Fill, FillNumber
+        op = Fill if isinstance(value, _tensor.Tensor) else FillNumber
+        _write(t, op.apply(t, value), "fill_")
+        return t
     if _locked:
         unlock(t._data)
     t._data[...] = (value._data if isinstance(value, _tensor.Tensor)
@@ -187,24 +238,33 @@ def copy_(t, src):
     if not fits:
         raise RuntimeError(f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
                            f"to the destination's shape {list(t.shape)}")
+    if type(src._data) is not type(t._data):
+        src = src.to(t.device)  # copy_ moves between devices (differentiably)
     if _records(t, src):
         from .elementwise import Copy
         return _rebase(t, Copy.apply(t, src), "copy_")
+    if _dual(t, src):
+        from .elementwise import Copy
+        _write(t, Copy.apply(t, src), "copy_")
+        return t
     if _locked:
         unlock(t._data)
-    B.np.copyto(t._data, src._data, casting="unsafe")
+    B.array_module(t._data).copyto(t._data, B.to_device(src._data, t.device),
+                                   casting="unsafe")
     t._vc[0] += 1
     return t
 
 
 def indexput_(t, key, value):
     """``t[key] = value``: in place, differentiable in both ``t`` and ``value``."""
-    from .indexing import CopySlices, IndexPut, is_basic
     if _records(t, value):
         op = CopySlices if is_basic(key) else IndexPut
         return _rebase(t, op.apply(t, value, key), "index_put_")
+    if _fw._enabled and _dual(t, value):
+        op = CopySlices if is_basic(key) else IndexPut
+        _write(t, op.apply(t, value, key), "index_put_")
+        return t
     v = value._data if isinstance(value, _tensor.Tensor) else B.fit_number(value, t._dtype)
-    from .indexing import write
     if _locked:
         unlock(t._data)
     try:
@@ -225,3 +285,7 @@ def apply_(t, name, fn, *others):
         return _rebase(t, fn(_snapshot(t)), name)
     _write(t, fn(t), name)
     return t
+
+
+# indexing imports this module too: bound once, here, rather than by an import on every x[k] = v
+from .indexing import CopySlices, IndexPut, is_basic, write  # noqa: E402

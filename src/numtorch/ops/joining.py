@@ -8,6 +8,7 @@ import warnings
 from .. import _backend as B
 from .._promotion import promote_types
 from ..autograd.function import Function
+from ..autograd.jvp_rules import linear_jvp
 from ._util import wrap_dim
 from .shape import as_view, expand, reshape
 
@@ -82,6 +83,8 @@ class Cat(Function):
             start += size
         return (*grads, None)
 
+    jvp = staticmethod(linear_jvp)
+
 
 class Stack(Function):
     """z = the inputs stacked along a new dim;  dz/dx_i = z's gradient selected at i."""
@@ -103,6 +106,8 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return (*grad_output.unbind(ctx.dim), None)
+
+    jvp = staticmethod(linear_jvp)
 
 
 def cat(tensors, dim=0):
@@ -173,6 +178,8 @@ class Split(Function):
     def backward(ctx, *grads):
         return Cat.apply(*grads, ctx.dim), None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class SplitEqual(Split):
     """split() into equal sizes: Split under PyTorch's node name."""
@@ -229,6 +236,8 @@ class Unbind(Function):
     @staticmethod
     def backward(ctx, *grads):
         return Stack.apply(*grads, ctx.dim), None
+
+    jvp = staticmethod(linear_jvp)
 
 
 def unbind(x, dim=0):
@@ -309,6 +318,8 @@ class Repeat(Function):
         g = grad_output.reshape(split)
         return g.sum(tuple(range(0, len(split), 2))) if split else g, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 def repeat(x, reps):
     return Repeat.apply(x, tuple(operator.index(r) for r in reps))
@@ -347,6 +358,8 @@ class Flip(Function):
     def backward(ctx, grad_output):
         return Flip.apply(grad_output, ctx.dims), None
 
+    jvp = staticmethod(linear_jvp)
+
 
 def flip(x, dims):
     return Flip.apply(x, dims)
@@ -382,6 +395,8 @@ class Roll(Function):
     def backward(ctx, grad_output):
         neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
         return Roll.apply(grad_output, neg, ctx.dims), None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 def roll(x, shifts, dims=None):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.jvp_rules import multilinear_jvp
 from .arithmetic import operands
 
 __all__ = ["Mm", "MatMul"]
@@ -40,6 +41,8 @@ class Mm(Function):
         x, y = ctx.saved_tensors
         return (grad_output.mm(y.t()) if ctx.needs_input_grad[0] else None,
                 x.t().mm(grad_output) if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(multilinear_jvp)
 
 
 class MatMul(Function):
@@ -95,3 +98,5 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             gy = x.mT @ g
         return gx, gy
+
+    jvp = staticmethod(multilinear_jvp)

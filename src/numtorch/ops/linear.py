@@ -30,3 +30,14 @@ class Addmm(Function):
         return (grad_output.mm(weight) if need[0] else None,
                 grad_output.t().mm(x) if need[1] else None,
                 grad_output.sum(0) if need[2] else None)
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb):
+        x, weight, _ = ctx.fw_inputs
+        terms = [tx @ weight.T if tx is not None else None,
+                 x @ tw.T if tw is not None else None, tb]
+        out = None
+        for term in terms:
+            if term is not None:
+                out = term if out is None else out + term
+        return out

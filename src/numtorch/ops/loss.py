@@ -6,6 +6,7 @@ from .. import _backend as B
 from .. import _tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.jvp_rules import loss_jvp, reduction_jvp
 from .activation import float_only
 from .arithmetic import broadcasting
 
@@ -50,8 +51,8 @@ def check_class_targets(op: str, x, target, weight, ignore_index: int) -> None:
                                f".to(input.dtype)")
     bad = (target != ignore_index) & ((target < 0) | (target >= n))
     if bad.any():
-        raise IndexError(f"{op}: Target {target[bad].flat[0]} is out of bounds (the input has "
-                         f"{n} classes, so targets must lie in [0, {n - 1}] or equal "
+        raise IndexError(f"{op}: Target {target[bad].ravel()[0].item()} is out of bounds (the "
+                         f"input has {n} classes, so targets must lie in [0, {n - 1}] or equal "
                          f"ignore_index={ignore_index}).")
 
 
@@ -157,6 +158,11 @@ class CrossEntropy(Function):
         grad = (p * make(total).unsqueeze(ctx.axis) - make(q)) * _scaled_grad(ctx, grad_output)
         return grad, None, None, None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        dims = (ctx.axis,) if ctx.reduction == "none" else None
+        return reduction_jvp(ctx, t, dims, False)
+
 
 def _cross_entropy_grad(ctx, p, g):
     """CrossEntropy's first derivative in array form (no graph is being built):
@@ -217,6 +223,11 @@ class NllLoss(Function):
         return (-_tensor.Tensor._make(q) * _scaled_grad(ctx, grad_output),
                 None, None, None, None)
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        dims = (ctx.axis,) if ctx.reduction == "none" else None
+        return reduction_jvp(ctx, t, dims, False)
+
 
 class NllLoss2d(NllLoss):
     """NllLoss on (N, C, d1, ...) inputs, under PyTorch's node name for them."""
@@ -271,6 +282,8 @@ class BinaryCrossEntropy(Function):
                                - x.log().clamp(min=_LOG_FLOOR)) * grad_output, w)
         return gx, gt, None, None
 
+    jvp = staticmethod(loss_jvp)
+
 
 def _finish(ctx, grad, w):
     """Weight and average a BCE gradient, in the order PyTorch rounds them."""
@@ -305,3 +318,5 @@ class MseLoss(Function):
         g = grad_output / ctx.n if ctx.reduction == "mean" else grad_output
         grad = (x - t) * 2 * g
         return grad, -grad if ctx.needs_input_grad[1] else None, None
+
+    jvp = staticmethod(loss_jvp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import _backend as B
 from .._promotion import result_type
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .arithmetic import _cast, broadcasting, operands
 from .elementwise import Clamp, Where
 
@@ -38,6 +39,8 @@ class Maximum(Function):
         return (_masked(g, ~(x < y)) if ctx.needs_input_grad[0] else None,
                 _masked(g, ~(x > y)) if ctx.needs_input_grad[1] else None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Minimum(Function):
     """z = min(x, y) (NaN if either is);  dz/dx = 1 where x < y, dz/dy = 1 where y < x,
@@ -59,6 +62,8 @@ class Minimum(Function):
         g = Where.apply((x == y)._data, grad_output * 0.5, grad_output)
         return (_masked(g, ~(x > y)) if ctx.needs_input_grad[0] else None,
                 _masked(g, ~(x < y)) if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class ClampTensor(Function):
@@ -103,6 +108,8 @@ class ClampTensor(Function):
             above = x > hi if lo is None else (x > hi) + (hi < lo)
             ghi = _masked(grad_output, above)
         return gx, glo, ghi
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class ClampMinTensor(ClampTensor):

@@ -5,6 +5,7 @@ import math
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import reduction_jvp
 from ._util import dims_arg
 from .decomp import Svd, check_float
 
@@ -92,6 +93,12 @@ class VectorNorm(Function):
             return Where.apply(zero, 0.0, g * x / safe), None, None, None
         return (Where.apply(zero, 0.0, g * sign * x.abs() ** (p - 1) / safe ** (p - 1)),
                 None, None, None)
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        if ctx.ord == 0:  # a count: no derivative
+            return None
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

@@ -48,6 +48,10 @@ class ConstantPadNd(Function):
     def backward(ctx, grad_output):
         return ConstantPadNd.apply(grad_output, tuple(-p for p in ctx.pad)), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return ConstantPadNd.apply(t, ctx.pad, 0)
+
 
 def _source_positions(mode, n, lo, hi):
     """For each output position along a dim of size n padded by (lo, hi): its input index."""

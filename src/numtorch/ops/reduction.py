@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import _backend as B
 from .._promotion import get_default_dtype
 from ..autograd.function import Function
+from ..autograd.jvp_rules import linear_jvp, reduction_jvp
 from ._util import dims_arg, reduced_dims
 
 __all__ = ["Sum", "SumToSize", "Nansum", "Prod", "ProdDim", "Var", "Std", "Logsumexp",
@@ -62,8 +63,12 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if grad_output._data.ndim == 0:  # a full sum: a 0-d gradient expands as it is
+            return grad_output.expand(ctx.shape), None, None, None
         return (kept_grad(grad_output, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape),
                 None, None, None)
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Nansum(Sum):
@@ -85,6 +90,10 @@ class Nansum(Sum):
         x, = ctx.saved_tensors
         g = kept_grad(grad_output, ctx.shape, ctx.dims, ctx.keepdim).expand(ctx.shape)
         return Where.apply(x._data != x._data, 0.0, g), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
 
 
 class SumToSize(Function):
@@ -108,13 +117,15 @@ class SumToSize(Function):
     def backward(ctx, grad_output):
         return grad_output.expand(ctx.shape), None
 
+    jvp = staticmethod(linear_jvp)
+
 
 def _prod_others(x, dim):
     """prod_{j != i} x_j along ``dim`` for every i, exact with zeros (an n x n product)."""
     from .elementwise import Where
     xt = x.transpose(dim, -1)
     n = xt.shape[-1]
-    eye = B.np.eye(n, dtype=bool)
+    eye = B.array_module(xt._data).eye(n, dtype=bool)
     others = Where.apply(eye, 1.0, xt.unsqueeze(-2).expand(tuple(xt.shape) + (n,)))
     return ProdDim.apply(others, -1, False, None).transpose(dim, -1)
 
@@ -145,6 +156,10 @@ class Prod(Function):
         if ctx.dim is None:
             return g * _prod_others(x.reshape(-1), 0).reshape(ctx.shape), None, None, None
         return g * _prod_others(x, ctx.dim[0]), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dim, ctx.keepdim)
 
 
 class ProdDim(Prod):
@@ -178,6 +193,10 @@ class Var(Function):
         g = kept_grad(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
         return _var_grad(x, g, ctx), None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
+
 
 def _var_grad(x, g, ctx):
     centered = x - mean(x, ctx.dims, True)
@@ -209,6 +228,10 @@ class Std(Function):
         safe = Where.apply(zero, 1.0, out)
         g = Where.apply(zero, 0.0, grad_output / (2 * safe))
         return _var_grad(x, kept_grad(g, ctx.shape, ctx.dims, ctx.keepdim), ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
 
 
 class Logsumexp(Function):
@@ -242,6 +265,10 @@ class Logsumexp(Function):
         x, out = ctx.saved_tensors
         g = kept_grad(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
         return g * (x - kept_grad(out, ctx.shape, ctx.dims, ctx.keepdim)).exp(), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return reduction_jvp(ctx, t, ctx.dims, ctx.keepdim)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .arithmetic import _integral, _is_bool, broadcasting, operands
 
 __all__ = ["Floor", "Ceil", "Trunc", "Round", "RoundDecimals", "Frac", "Sign", "NanToNum",
@@ -34,6 +35,8 @@ class _Rounding(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output * 0
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Floor(_Rounding):
@@ -101,6 +104,8 @@ class RoundDecimals(Function):
     def backward(ctx, grad_output):
         return grad_output * 0, None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Frac(Function):
     """z = x - trunc(x);  dz/dx = 1."""
@@ -121,6 +126,8 @@ class Frac(Function):
     def backward(ctx, grad_output):
         return grad_output
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Sign(Function):
     """z = -1, 0 or 1 by the sign of x (0 for NaN, as in PyTorch);  dz/dx = 0."""
@@ -139,6 +146,8 @@ class Sign(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output * 0
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class NanToNum(Function):
@@ -162,6 +171,8 @@ class NanToNum(Function):
         from .elementwise import Where
         x, = ctx.saved_tensors
         return Where.apply(x.isfinite()._data, grad_output, 0.0), None, None, None
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 def _refuse_bools(x, y, op):
@@ -217,6 +228,8 @@ class DivRounding(Function):
     def backward(ctx, grad_output):
         return grad_output * 0, grad_output * 0 if ctx.needs_input_grad[1] else None, None
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class FloorDivide(Function):
     """z = floor(x / y) (``//``).  PyTorch defines no derivative: backward raises."""
@@ -259,6 +272,8 @@ class Fmod(Function):
         return (grad_output,
                 -grad_output * (x / y).trunc() if ctx.needs_input_grad[1] else None)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class FmodScalar(Fmod):
     """fmod with a Python-number divisor: Fmod under PyTorch's node name."""
@@ -289,6 +304,8 @@ class Remainder(Function):
         x, y = ctx.saved_tensors
         return (grad_output if ctx.needs_input_grad[0] else None,
                 -grad_output * (x / y).floor() if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class RemainderScalar(Remainder):

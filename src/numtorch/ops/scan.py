@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import double_vjp_jvp, linear_jvp
 from ._util import wrap_dim
 from .sorting import _Pick, select_forward
 
@@ -43,6 +44,8 @@ class Cumsum(Function):
     def backward(ctx, grad_output):
         return Cumsum.apply(grad_output, ctx.dim, None, not ctx.reverse), None, None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class Cumprod(Function):
     """z_k = prod_{j<=k} x_j;  dz_k/dx_i = prod_{j<=k, j!=i} x_j for i <= k, else 0."""
@@ -71,6 +74,13 @@ class Cumprod(Function):
             return Cumsum.apply(grad_output * out, d, None, True) / x, None, None
         return _cumprod_grad_with_zeros(x, grad_output, d), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        x, out = ctx.saved_tensors
+        if (x._data == 0).any():  # the quotient form below needs nonzero x
+            return double_vjp_jvp(ctx, t, *_)
+        return out * Cumsum.apply(t / x, ctx.dim)
+
 
 def _cumprod_grad_with_zeros(x, g, d):
     """sum_{k>=i} g_k prod_{j<=k, j!=i} x_j, exact with zeros, from n cumprods of x with one
@@ -78,10 +88,11 @@ def _cumprod_grad_with_zeros(x, g, d):
     from .elementwise import Where
     xt = x.transpose(d, -1)
     n = xt.shape[-1]
-    eye = B.np.eye(n, dtype=bool)
+    xp = B.array_module(xt._data)
+    eye = xp.eye(n, dtype=bool)
     rows = Where.apply(eye, 1.0, xt.unsqueeze(-2).expand(tuple(xt.shape) + (n,)))  # [.., i, j]
     partial = Cumprod.apply(rows, -1)  # [..., i, k] = prod_{j<=k, j!=i} x_j
-    later = B.np.triu(B.np.ones((n, n), dtype=bool))  # k >= i
+    later = xp.triu(xp.ones((n, n), dtype=bool))  # k >= i
     terms = Where.apply(later, partial * g.transpose(d, -1).unsqueeze(-2), 0.0)
     return terms.sum(-1).transpose(d, -1)
 

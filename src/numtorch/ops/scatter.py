@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import _backend as B
 from .. import _tensor
 from ..autograd.function import Function
+from ..autograd.jvp_rules import double_vjp_jvp, linear_jvp
 from ._util import wrap_dim
 from .indexing import Index, IndexPutAccumulate, IndexSelect
 from .shape import broadcast_shapes, expand, reshape
@@ -88,6 +89,8 @@ class Gather(Function):
         zeros = grad_output.new_zeros(ctx.shape)
         return ScatterAdd.apply(zeros, grad_output, ctx.index, ctx.dim), None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class ScatterAdd(Function):
     """z = x with src added at gather's positions;  dz/dx = 1, dz/dsrc = gather of z's
@@ -116,6 +119,8 @@ class ScatterAdd(Function):
         if ctx.needs_input_grad[1]:
             gs = _place(Gather.apply(grad_output, ctx.index, ctx.dim), ctx.src_shape)
         return grad_output, gs, None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Scatter(Function):
@@ -147,7 +152,7 @@ class Scatter(Function):
         elif reduce == "add":
             xp.add.at(out, key, value)
         elif reduce == "multiply":
-            xp.multiply.at(out, key, value)
+            B.ufunc_at("multiply", out, key, value, "scatter(reduce='multiply')")
         else:
             raise RuntimeError(f"{op}(): reduce argument must be either add or multiply, got "
                                f"{reduce!r}")
@@ -164,6 +169,17 @@ class Scatter(Function):
         if ctx.needs_input_grad[1] and ctx.src_shape is not None:
             gs = _place(Gather.apply(grad_output, ctx.index, ctx.dim), ctx.src_shape)
         return gx, gs, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, ts, *_):
+        x, src, index, dim = ctx.fw_inputs[:4]
+        reduce = (tuple(ctx.fw_inputs) + (None,))[4]
+        if reduce == "multiply":
+            return double_vjp_jvp(ctx, tx, ts, *_)
+        tx = tx if tx is not None else x.new_zeros(x.shape)
+        if ts is None:  # a number (scatter_ value), or a tensor without tangent
+            ts = src.new_zeros(src.shape) if hasattr(src, "new_zeros") else 0.0
+        return ctx._forward_cls.apply(tx, ts, index, dim, reduce)
 
 
 class ScatterValue(Scatter):
@@ -246,6 +262,8 @@ class IndexAdd(Function):
             gs = gs * ctx.alpha if ctx.alpha != 1 else gs
         return grad_output, gs, None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class IndexCopy(Function):
     """z = x with source written at index along dim;  dz/dx = z's gradient with zeros there,
@@ -272,6 +290,8 @@ class IndexCopy(Function):
             gs = Index.apply(flat, ctx.key)
         return gx, gs, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class IndexFill(IndexCopy):
     """z = x with value written at index along dim;  dz/dx = z's gradient with zeros there,
@@ -284,11 +304,18 @@ class IndexFill(IndexCopy):
         gx, gv, _ = IndexCopy.backward(ctx, grad_output)
         return gx, (gv.sum() if gv is not None else None), None
 
+    @staticmethod
+    def jvp(ctx, tx, *_):
+        x, _, key = ctx.fw_inputs
+        return IndexFill.apply(tx if tx is not None else x.new_zeros(x.shape), 0.0, key)
+
 
 class IndexFillTensor(IndexFill):
     """index_fill with a 0-d tensor value: IndexFill under PyTorch's node name."""
 
     _node_name = "IndexFillBackward1"
+
+    jvp = staticmethod(linear_jvp)
 
 
 def index_add(x, dim, index, source, *, alpha=1):
@@ -341,11 +368,17 @@ class MaskedFill(Function):
             gv = MaskedFill.apply(grad_output, 0, ~ctx.mask).sum()
         return gx, gv, None
 
+    @staticmethod
+    def jvp(ctx, tx, *_):
+        return MaskedFill.apply(tx, 0.0, ctx.mask) if tx is not None else None
+
 
 class MaskedFillTensor(MaskedFill):
     """masked_fill with a 0-d tensor value: MaskedFill under PyTorch's node name."""
 
     _node_name = "MaskedFillBackward1"
+
+    jvp = staticmethod(linear_jvp)
 
 
 def masked_fill(x, mask, value):
@@ -405,6 +438,8 @@ class MaskedScatter(Function):
             g = Index.apply(grad_output, ctx.mask)
             gs = IndexPutAccumulate.apply(g, (n,), (slice(0, ctx.k),)).reshape(ctx.src_shape)
         return gx, gs, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 def masked_scatter(x, mask, source):

@@ -6,6 +6,7 @@ import operator
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import linear_jvp
 from ._util import wrap_dim
 
 __all__ = ["Reshape", "Permute", "Expand", "Diagonal", "DiagonalScatter", "DiagEmbed", "Tril",
@@ -73,6 +74,8 @@ class Reshape(Function):
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.shape), None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class Permute(Function):
     """z = x with its dims reordered;  dz/dx = the inverse permutation."""
@@ -99,6 +102,8 @@ class Permute(Function):
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
         return grad_output.permute(*inverse), None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Expand(Function):
@@ -129,6 +134,8 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output, None  # the engine's sum_to reduces it to x's shape
+
+    jvp = staticmethod(linear_jvp)
 
 
 def reshape(x, shape):
@@ -273,6 +280,8 @@ def _diag_dims(ndim, dim1, dim2, op):
 def _diagonal_view(a, offset, d1, d2):
     """The writable diagonal view of array ``a`` (NumPy hands out read-only ones)."""
     out = a.diagonal(offset, d1, d2)
+    if B.is_gpu_array(a):
+        return out  # GPU views are writable
     if a.flags.writeable:
         out.flags.writeable = True
     return out
@@ -296,6 +305,8 @@ class Diagonal(Function):
     def backward(ctx, grad_output):
         return DiagonalScatter.apply(grad_output, ctx.shape, *ctx.args), None, None, None
 
+    jvp = staticmethod(linear_jvp)
+
 
 class DiagonalScatter(Function):
     """z = zeros(shape) with g on the diagonal over (dim1, dim2);  dz/dg = diagonal of z's
@@ -315,6 +326,8 @@ class DiagonalScatter(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return Diagonal.apply(grad_output, *ctx.args), None, None, None, None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class DiagEmbed(DiagonalScatter):
@@ -365,6 +378,8 @@ class Tril(Function):
     @staticmethod
     def backward(ctx, grad_output):
         return ctx._forward_cls.apply(grad_output, ctx.k), None
+
+    jvp = staticmethod(linear_jvp)
 
 
 class Triu(Tril):

@@ -46,6 +46,11 @@ class Softmax(Function):
         z, = ctx.saved_tensors
         return z * (grad_output - (grad_output * z).sum(ctx.dim, keepdim=True)), None
 
+    @staticmethod
+    def jvp(ctx, t, dim):
+        z, = ctx.saved_tensors
+        return z * (t - (t * z).sum(ctx.dim, keepdim=True))
+
 
 class LogSoftmax(Function):
     """z = x - log(sum(e**x)) along dim;  dx = g - e**z sum(g) along dim."""
@@ -72,6 +77,11 @@ class LogSoftmax(Function):
     def backward(ctx, grad_output):
         z, = ctx.saved_tensors
         return grad_output - z.exp() * grad_output.sum(ctx.dim, keepdim=True), None
+
+    @staticmethod
+    def jvp(ctx, t, dim):
+        z, = ctx.saved_tensors
+        return t - (z.exp() * t).sum(ctx.dim, keepdim=True)
 
 
 def _halves(dim, half):
@@ -114,3 +124,10 @@ class Glu(Function):
         first, second = ctx.keys
         a, s = x[first], x[second].sigmoid()
         return cat([grad_output * s, grad_output * a * s * (1 - s)], ctx.dim), None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        x, = ctx.saved_tensors
+        first, second = ctx.keys
+        a, s = x[first], x[second].sigmoid()
+        return t[first] * s + a * s * (1 - s) * t[second]

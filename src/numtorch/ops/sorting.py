@@ -69,6 +69,18 @@ class _Pick(Function):
     def backward(ctx, grad_values, grad_indices):
         return (scatter_back(ctx, grad_values),) + (None,) * ctx.n_options
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        """The picked values' tangent: the tangent read at the picked positions."""
+        from .scatter import Gather
+        if not ctx.shape:
+            return t.clone(), None
+        index = ctx.indices
+        if not ctx.kept:
+            index = B.array_module(index).expand_dims(index, ctx.dim)
+        v = Gather.apply(t, index, ctx.dim)
+        return (v if ctx.kept else v.squeeze(ctx.dim)), None
+
 
 def _max(xp, x, d):
     i = xp.argmax(x, axis=d, keepdims=True)  # the first largest; NaN counts as largest

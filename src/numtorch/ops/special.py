@@ -5,6 +5,7 @@ import math
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .elementwise import _floating
 
 __all__ = ["Erf", "Erfc", "erf_array", "erfc_array"]
@@ -90,6 +91,8 @@ class Erf(Function):
         x, = ctx.saved_tensors
         return grad_output * (_TWO_OVER_SQRT_PI * (-(x * x)).exp())
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Erfc(Function):
     """z = erfc x = 1 - erf x;  dz/dx = -2/sqrt(pi) e^(-x^2)."""
@@ -106,3 +109,5 @@ class Erfc(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * (-_TWO_OVER_SQRT_PI * (-(x * x)).exp())
+
+    jvp = staticmethod(elementwise_jvp)

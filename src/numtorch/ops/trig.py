@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _backend as B
 from ..autograd.function import Function
+from ..autograd.jvp_rules import elementwise_jvp
 from .arithmetic import broadcasting, operands
 from .elementwise import _floating
 
@@ -27,6 +28,8 @@ class Tan(Function):
         z, = ctx.saved_tensors
         return grad_output * (1 + z * z)
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Asin(Function):
     """z = asin x;  dz/dx = 1 / sqrt(1 - x**2)."""
@@ -44,6 +47,8 @@ class Asin(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * (1 - x * x).rsqrt()
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Acos(Function):
@@ -63,6 +68,8 @@ class Acos(Function):
         x, = ctx.saved_tensors
         return -grad_output * (1 - x * x).rsqrt()
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Atan(Function):
     """z = atan x;  dz/dx = 1 / (1 + x**2)."""
@@ -79,6 +86,8 @@ class Atan(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output / (1 + x * x)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Sinh(Function):
@@ -98,6 +107,8 @@ class Sinh(Function):
         x, = ctx.saved_tensors
         return grad_output * x.cosh()
 
+    jvp = staticmethod(elementwise_jvp)
+
 
 class Cosh(Function):
     """z = cosh x;  dz/dx = sinh x."""
@@ -115,6 +126,8 @@ class Cosh(Function):
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
         return grad_output * x.sinh()
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Atan2(Function):
@@ -137,6 +150,8 @@ class Atan2(Function):
         r2 = x * x + y * y
         return (grad_output * y / r2 if ctx.needs_input_grad[0] else None,
                 grad_output * -x / r2 if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(elementwise_jvp)
 
 
 class Hypot(Function):
@@ -161,3 +176,5 @@ class Hypot(Function):
         x, y, z = ctx.saved_tensors
         return (grad_output * x / z if ctx.needs_input_grad[0] else None,
                 grad_output * y / z if ctx.needs_input_grad[1] else None)
+
+    jvp = staticmethod(elementwise_jvp)
