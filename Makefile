@@ -10,12 +10,13 @@ STAMP := .venv/.installed-test
 	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 
+# demo's setup: the package plus the `examples` extra, so every example in examples/ runs
 .venv/.installed-core: .venv/bin/python pyproject.toml
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[examples]'
 	touch $@
 
 $(STAMP): .venv/bin/python pyproject.toml
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,examples,distributed]'
 	touch $@ .venv/.installed-core
 
 demo: .venv/.installed-core
@@ -31,7 +32,7 @@ docs: $(STAMP)
 	$(PY) tests/gen_ops_doc.py
 
 bench: $(STAMP)
-	$(PY) benchmarks/seed.py
+	$(PY) benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf .venv build src/*.egg-info .pytest_cache

@@ -1,7 +1,7 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import autograd, cuda, func, linalg, nn, optim, utils, viz
+from . import _malloc, autograd, cuda, func, linalg, nn, optim, utils, viz
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -350,3 +350,5 @@ __all__ = [
     "scatter", "scatter_add", "select", "split", "stack", "swapaxes", "swapdims", "take",
     "take_along_dim", "tile", "tril", "triu", "unbind", "unflatten", "vstack",
 ]
+
+_malloc.tune()  # large arrays are reused across steps (see _malloc.py)

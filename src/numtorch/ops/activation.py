@@ -39,9 +39,35 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_output):
         z, = ctx.saved_tensors
-        return grad_output * (z > 0)
+        return ThresholdBackward.apply(grad_output, z)
 
     jvp = staticmethod(elementwise_jvp)
+
+
+class ThresholdBackward(Function):
+    """relu's backward: g * (z > 0) in one pass, with no float copy of the mask. Linear in
+    g: d/dg is the same mask; the mask does not depend on z smoothly, so z gets no gradient."""
+
+    _raw = True
+    _node_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, z):
+        ctx.save_for_backward(z)
+        # NumPy multiplies by the bool mask in one pass (the engine sums a broadcast result)
+        return B.as_array(B.array_module(g).multiply(g, z > 0, dtype=g.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        z, = ctx.saved_tensors
+        return ThresholdBackward.apply(grad_output, z), None
+
+    @staticmethod
+    def jvp(ctx, tg, tz):
+        if tg is None:
+            return None
+        z, = ctx.saved_tensors
+        return ThresholdBackward.apply(tg, z)
 
 
 class LeakyRelu(Function):
