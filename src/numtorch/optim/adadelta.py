@@ -11,7 +11,7 @@ from .optimizer import (
     grad_of,
     increment,
     scalar_tensor,
-    update,
+    update_sub,
     zeros_state,
 )
 
@@ -57,5 +57,5 @@ class Adadelta(Optimizer):
                 delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
                 u *= rho
                 u += (1 - rho) * delta * delta
-                update(p, p._data - group["lr"] * delta)
+                update_sub(p, group["lr"] * delta)
         return loss

@@ -11,7 +11,7 @@ from .optimizer import (
     grad_of,
     increment,
     scalar_tensor,
-    update,
+    update_sub,
     zeros_state,
 )
 
@@ -61,5 +61,5 @@ class Adagrad(Optimizer):
                 s = state["sum"]._data
                 s += g * g
                 std = B.array_module(s).sqrt(s) + group["eps"]
-                update(p, p._data - clr * (g / std))
+                update_sub(p, clr * (g / std))
         return loss

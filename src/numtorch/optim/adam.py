@@ -14,6 +14,7 @@ from .optimizer import (
     increment,
     scalar_tensor,
     update,
+    update_sub,
     zeros_state,
 )
 
@@ -75,5 +76,5 @@ class Adam(Optimizer):
                     v = vmax
                 bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
                 denom = xp.sqrt(v) / bias_correction2_sqrt + eps
-                update(p, p._data - (lr / (1 - beta1 ** step)) * m / denom)
+                update_sub(p, (lr / (1 - beta1 ** step)) * m / denom)
         return loss

@@ -12,7 +12,7 @@ from .optimizer import (
     grad_of,
     increment,
     scalar_tensor,
-    update,
+    update_sub,
     zeros_state,
 )
 
@@ -56,5 +56,5 @@ class Adamax(Optimizer):
                 m += (1 - beta1) * (g - m)
                 u *= beta2
                 xp.maximum(u, xp.abs(g) + eps, out=u)
-                update(p, p._data - (lr / (1 - beta1 ** step)) * (m / u))
+                update_sub(p, (lr / (1 - beta1 ** step)) * (m / u))
         return loss

@@ -272,6 +272,16 @@ def update(p: Tensor, new) -> None:
     p._vc[0] += 1
 
 
+def update_sub(p: Tensor, step) -> None:
+    """``p -= step`` in the parameter's own memory (no array for the new value), version bumped;
+    the same float operations as writing ``p - step``."""
+    if _locked:
+        unlock(p._data)
+    data = p._data
+    B.array_module(data).subtract(data, step, out=data, casting="unsafe")
+    p._vc[0] += 1
+
+
 def call_closure(closure):
     """Evaluate a step's closure with gradients enabled."""
     if closure is None:

@@ -14,6 +14,7 @@ from .optimizer import (
     increment,
     scalar_tensor,
     update,
+    update_sub,
     zeros_state,
 )
 
@@ -72,7 +73,7 @@ class RAdam(Optimizer):
                     rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                                      / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
                     adaptive = math.sqrt(bias_correction2) / (B.array_module(v).sqrt(v) + eps)
-                    update(p, p._data - m_hat * lr * adaptive * rect)
+                    update_sub(p, m_hat * lr * adaptive * rect)
                 else:
-                    update(p, p._data - m_hat * lr)
+                    update_sub(p, m_hat * lr)
         return loss

@@ -11,7 +11,7 @@ from .optimizer import (
     grad_of,
     increment,
     scalar_tensor,
-    update,
+    update_sub,
     zeros_state,
 )
 
@@ -70,7 +70,7 @@ class RMSprop(Optimizer):
                     buf = state["momentum_buffer"]._data
                     buf *= momentum
                     buf += g / avg
-                    update(p, p._data - lr * buf)
+                    update_sub(p, lr * buf)
                 else:
-                    update(p, p._data - lr * (g / avg))
+                    update_sub(p, lr * (g / avg))
         return loss

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, call_closure, check_range, grad_of, update
+from .optimizer import Optimizer, call_closure, check_range, grad_of, update_sub
 
 __all__ = ["SGD"]
 
@@ -50,5 +50,5 @@ class SGD(Optimizer):
                         buf._data += (1 - group["dampening"]) * g
                         buf._vc[0] += 1
                     g = g + momentum * buf._data if group["nesterov"] else buf._data
-                update(p, p._data - lr * g)
+                update_sub(p, lr * g)
         return loss
