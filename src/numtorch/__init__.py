@@ -1,7 +1,9 @@
 """numtorch: PyTorch's API with reverse-mode autograd and custom Functions, on NumPy."""
 from __future__ import annotations
 
-from . import _malloc, autograd, cuda, func, linalg, nn, optim, utils, viz
+import importlib as _importlib
+
+from . import _malloc, autograd
 from ._backend import bool_ as bool
 from ._backend import device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ._creation import (
@@ -295,11 +297,8 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .func import vmap  # torch.vmap is torch.func.vmap
 
 # ---- end of op library ----
-# serialization:
-from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -352,3 +351,26 @@ __all__ = [
 ]
 
 _malloc.tune()  # large arrays are reused across steps (see _malloc.py)
+
+# ---- subsystems loaded on first use (PEP 562) ----
+# The core (Tensor, the ops, the autograd engine) loads eagerly; these load when first touched
+# (``numtorch.nn``, ``import numtorch.nn``, ``from numtorch import optim``), which keeps
+# ``import numtorch`` close to NumPy's own import time.
+_LAZY_SUBMODULES = frozenset({"cuda", "distributed", "func", "linalg", "nn", "optim",
+                              "serialization", "utils", "viz"})
+_LAZY_ATTRIBUTES = {"vmap": "func", "save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    home = _LAZY_ATTRIBUTES.get(name)
+    if home is not None:
+        value = getattr(_importlib.import_module(f"{__name__}.{home}"), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_ATTRIBUTES))

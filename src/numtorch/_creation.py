@@ -280,8 +280,21 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        self._np_rng = None  # made on first draw: numpy.random costs ~10 ms to import
         return self
+
+    @property
+    def _rng(self):
+        """The NumPy generator underneath, seeded on first use."""
+        rng = self._np_rng
+        if rng is None:
+            rng = self._np_rng = np.random.Generator(
+                np.random.PCG64(self._seed & 0xFFFFFFFFFFFFFFFF))
+        return rng
+
+    @_rng.setter
+    def _rng(self, rng) -> None:  # vmap swaps in its per-sample wrapper for the call
+        self._np_rng = rng
 
     def seed(self) -> int:
         s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF

@@ -1,10 +1,13 @@
 """Linear algebra: Tensor methods and numtorch.X forms."""
 from __future__ import annotations
 
-from ..ops import decomp as _D
-from ..ops import einsum as _E
-from ..ops import norms as _N
-from ..ops import products as _P
+from . import LazyOps
+
+# loaded on the first call of a method that needs them (see LazyOps)
+_D = LazyOps(globals(), "_D", "numtorch.ops.decomp")
+_E = LazyOps(globals(), "_E", "numtorch.ops.einsum")
+_N = LazyOps(globals(), "_N", "numtorch.ops.norms")
+_P = LazyOps(globals(), "_P", "numtorch.ops.products")
 
 __all__ = ["bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "baddbmm",
            "addbmm", "einsum", "tensordot", "trace", "kron", "cross", "det", "logdet",

@@ -4,9 +4,12 @@ from __future__ import annotations
 from .. import return_types
 from ..ops import extremes as _M
 from ..ops import reduction as _R
-from ..ops import scan as _C
-from ..ops import sorting as _O
 from ..ops._util import sum_to
+from . import LazyOps
+
+# loaded on the first call of a method that needs them (see LazyOps)
+_C = LazyOps(globals(), "_C", "numtorch.ops.scan")
+_O = LazyOps(globals(), "_O", "numtorch.ops.sorting")
 
 __all__ = ["nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
            "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "cumsum",

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
+from _thread import _local  # threading.local itself, without importing threading (~0.5 ms)
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
 
-class _State(threading.local):
+class _State(_local):
     enabled = True
 
 

@@ -136,7 +136,16 @@ __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder
             "TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 
 # ---- data parallelism over MPI (issue 10) ----
-# isort: split
-from . import parallel  # noqa: E402
-
 __all__ += ["parallel"]
+
+
+def __getattr__(name: str):
+    # nn.parallel (and numtorch.distributed under it) loads on first use (PEP 562)
+    if name == "parallel":
+        import importlib  # noqa: PLC0415
+        return importlib.import_module(f"{__name__}.parallel")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"parallel"})

@@ -2,15 +2,13 @@
 one differentiable ``Einsum`` primitive on explicit, ellipsis-free equations."""
 from __future__ import annotations
 
-import string
-
 from .. import _backend as B
 from ..autograd.function import Function
 from ..autograd.jvp_rules import multilinear_jvp
 
 __all__ = ["Einsum", "einsum"]
 
-_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # ASCII order, as for the output
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order, as for the output
 
 
 def _fresh(used, count):
