@@ -117,6 +117,33 @@ def test_level_survives_errors_inside():
     assert not fw._enabled
 
 
+def test_dual_level_is_shared_by_threads_as_in_torch():
+    """PyTorch's forward-AD levels are process-wide: another thread sees the active level (its
+    ops propagate tangents, it may make duals) and cannot enter a second level."""
+    import threading
+
+    def run(lib, fwad):
+        seen = {}
+        with fwad.dual_level():
+            d = fwad.make_dual(lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0]))
+
+            def work():
+                seen["tangent"] = fwad.unpack_dual(d * 2).tangent.tolist()
+                e = fwad.make_dual(lib.tensor([0.0]), lib.tensor([1.0]))
+                seen["made"] = fwad.unpack_dual(e.cos()).tangent.tolist()
+                try:
+                    with fwad.dual_level():
+                        seen["nested"] = "entered"
+                except RuntimeError:
+                    seen["nested"] = "RuntimeError"
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+        return seen
+    assert run(numtorch, fw) == run(torch, tfw)
+    assert run(numtorch, fw)["nested"] == "RuntimeError"
+
+
 # ---- tangents through ops, in-place writes and reverse mode ----------------------------------
 
 def _tangent_of(lib, fwad, f, *pairs):
@@ -457,7 +484,36 @@ def test_module_with_full_backward_hook_passes_tangents():
 # ---- coverage of the op library and the generic rule -------------------------------------------
 
 # built-in ops without a jvp of their own: forward mode falls back on the double-vjp rule
-WITHOUT_JVP = {"FloorDivide"}  # no derivative at all (backward raises, as in PyTorch)
+WITHOUT_JVP = set()
+
+
+@pytest.mark.parametrize("case", ["x_dual", "y_dual", "scalar_first", "func_jvp"])
+def test_floor_divide_refuses_forward_mode_like_torch(case):
+    """PyTorch has no forward derivative for floor_divide: NotImplementedError when an operand
+    carries a tangent; div(rounding_mode='floor') gives zero tangents instead."""
+    x, y = _arr(3, seed=1) * 5, np.array([2.0, -1.5, 3.0])
+
+    def run(lib, fwad):
+        if case == "func_jvp":
+            return lib.func.jvp(lambda a: a // 2, (lib.tensor(x),), (lib.ones(3),))
+        with fwad.dual_level():
+            a, b = lib.tensor(x), lib.tensor(y)
+            if case == "y_dual":
+                return fwad.make_dual(b, lib.ones(3)).__rfloordiv__(a)
+            a = fwad.make_dual(a, lib.ones(3))
+            return 7.0 // a if case == "scalar_first" else lib.floor_divide(a, b)
+    _same_error(run)
+    with pytest.raises(NotImplementedError, match="floor_divide"):
+        run(numtorch, fw)
+
+
+def test_floor_rounding_div_has_zero_tangent_like_torch():
+    def run(lib, fwad):
+        with fwad.dual_level():
+            a = fwad.make_dual(lib.tensor(_arr(4) * 3), lib.ones(4, dtype=lib.float64))
+            out = fwad.unpack_dual(lib.div(a, 2.0, rounding_mode="floor"))
+            return out.primal.tolist(), out.tangent.tolist()
+    assert run(numtorch, fw) == run(torch, tfw)
 
 
 def test_every_builtin_op_has_a_jvp():

@@ -306,3 +306,57 @@ def test_stack_module_state():
     other.eval()
     with pytest.raises(RuntimeError):
         NF.stack_module_state([models[0], other])
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jacfwd", "jacrev", "vmap", "vmap_jvp"])
+def test_old_style_custom_function_is_refused_under_every_transform(transform):
+    """A custom Function without setup_context (forward(ctx, ...)) works with plain autograd and
+    forward_ad, but PyTorch refuses it under every functorch transform with a RuntimeError."""
+    def make(lib):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+            @staticmethod
+            def jvp(ctx, t):
+                return t * 2
+        return Double
+
+    def run(lib):
+        F, fn = lib.func, make(lib).apply
+        x = lib.arange(3.0)
+        return {
+            "grad": lambda: F.grad(lambda a: fn(a).sum())(x),
+            "jvp": lambda: F.jvp(fn, (x,), (lib.ones(3),)),
+            "jacfwd": lambda: F.jacfwd(fn)(x),
+            "jacrev": lambda: F.jacrev(fn)(x),
+            "vmap": lambda: F.vmap(fn)(x),
+            "vmap_jvp": lambda: F.vmap(lambda a: F.jvp(fn, (a,), (lib.ones(()),)))(x),
+        }[transform]()
+    with pytest.raises(RuntimeError, match="setup_context"):
+        run(torch)
+    with pytest.raises(RuntimeError, match="setup_context"):
+        run(numtorch)
+    # outside the transforms the same class works, forward mode included
+    fw = numtorch.autograd.forward_ad
+    with fw.dual_level():
+        d = fw.make_dual(numtorch.arange(3.0), numtorch.ones(3))
+        assert fw.unpack_dual(make(numtorch).apply(d)).tangent.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_jvp_uses_forward_ad_and_falls_back_only_when_nested():
+    """The self-check that picks forward_ad must pass (else every jvp silently takes the slower
+    double-backward path); inside an active dual level, jvp runs by double backward."""
+    fw = _forward.forward_ad_module()
+    assert fw is numtorch.autograd.forward_ad
+    with fw.dual_level():
+        assert _forward.forward_ad_module() is None
+        assert _forward.forward_ad_module(nested=True) is fw
+    x, tx = pair(3)
+    g = lambda a: (a.sin() ** 2).sum()  # noqa: E731
+    close(NF.jacfwd(NF.jacfwd(g))(x), TF.jacfwd(TF.jacfwd(g))(tx))

@@ -169,6 +169,7 @@ def tensor_repr(
     grad_fn_name: str | None,
     module: str = "numtorch",
     device: str | None = None,
+    tangent=None,
 ) -> str:
     """Format a tensor's array the way ``repr(torch_tensor)`` does, e.g. ``tensor([1., 2.])``.
 
@@ -181,9 +182,30 @@ def tensor_repr(
         module: prefix for the dtype name in ``dtype=numtorch.float64``.
         device: a GPU tensor's device, e.g. ``"cuda:0"`` (adds ``device='cuda:0'``).
 
+        tangent: the tensor's tangent at the active dual level (adds ``tangent=...``, which a
+            0-d tangent writes as a number, as PyTorch's does).
+
     Returns:
         The text, e.g. ``tensor([1.5000, 2.0000], dtype=numtorch.float64, requires_grad=True)``.
+        Inside ``vmap`` (``data`` a BatchedArray) it is PyTorch's BatchedTensor form: the whole
+        batch, batch dimension first, wrapped in ``BatchedTensor(lvl=1, bdim=0, value=...)``.
     """
+    if getattr(data, "_duck_array", False):
+        if grad_fn_name == "_AddBatchDimBackward":
+            # NOTE: the batch as it entered vmap; PyTorch shows that tensor's own grad_fn,
+            # here a vmapped input that requires grad shows requires_grad=True
+            requires_grad_leaf, grad_fn_name = True, None
+
+        def plain(a, _):
+            return tensor_repr(a, dtype_name, is_default_dtype, False, None, module, device)
+
+        def inner(a, t):  # the physical batch, with its tangent's text when there is one
+            if t is not None:
+                t = (_batched_repr(t, None, plain) if _is_batched(t)
+                     else str(t.item()) if t.ndim == 0 else plain(_host(t), None))
+            return tensor_repr(a, dtype_name, is_default_dtype, requires_grad_leaf,
+                               grad_fn_name, module, device, t)
+        return _batched_repr(data, None if tangent is None else tangent._data, inner)
     data = np.asarray(data)
     prefix = "tensor("
     indent = len(prefix)
@@ -208,4 +230,36 @@ def tensor_repr(
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad_leaf:
         suffixes.append("requires_grad=True")
+    if tangent is not None:
+        # a Tensor's text as f"{t}" writes it: a 0-d one as a number (the item)
+        batched = not isinstance(tangent, str) and _is_batched(tangent._data)
+        suffixes.append(f"tangent={tangent!r}" if batched else f"tangent={tangent}")
     return _with_suffixes(prefix + body, suffixes, indent)
+
+
+def _is_batched(a) -> bool:
+    return getattr(a, "_duck_array", False)
+
+
+def _host(a):
+    from ._backend import to_host  # noqa: PLC0415
+    return to_host(a)
+
+
+def _batched_repr(data, tangent, inner) -> str:
+    """A batched array's text: one ``BatchedTensor(...)`` wrapper per vmap level (innermost vmap
+    outside), around ``inner(physical array, its tangent's array or None)``; a tangent batched
+    at the same levels is unwrapped alongside."""
+    from .func._vmap import ACTIVE  # noqa: PLC0415
+    # NOTE: levels are numbered from 1 among the vmaps running now, as PyTorch numbers its
+    # transform levels; PyTorch also counts grad/jvp levels, and its bdim is the input's
+    # in_dim, while the batch dimension is always first here.
+    running = sorted(ACTIVE)
+    level = running.index(data.level) + 1 if data.level in running else data.level
+    value = data.data
+    if _is_batched(tangent) and tangent.level == data.level:
+        tangent = tangent.data
+    text = (_batched_repr(value, tangent, inner) if _is_batched(value)
+            else inner(_host(value), tangent))
+    body = "\n".join("    " + line if line else line for line in text.split("\n"))
+    return f"BatchedTensor(lvl={level}, bdim=0, value=\n{body}\n)"

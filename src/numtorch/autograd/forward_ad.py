@@ -247,13 +247,17 @@ def _keep_output_tangents(ctx, outs):
 
 
 _function_helpers = None
+_function_module = None  # autograd.function (its transform_rule changes while transforms run)
 
 
 def _bind_function_helpers():
     """function.py imports this module, so its helpers are looked up on first use."""
     global _function_helpers
+    global _function_module
+    from . import function
     from .function import _record, _wrap_arrays
     _function_helpers = (_record, _wrap_arrays)
+    _function_module = function
     return _function_helpers
 
 
@@ -269,14 +273,18 @@ def _forward(cls, ctx, args, kwargs, inputs, record, setup_style):
         out = _wrap_arrays(out)
         return _record(ctx, args, out, raw=True) if record else out
     ctx._inputs = None
+    forward = cls.forward
+    rule = _function_module.transform_rule
+    if rule is not None:  # inside numtorch.func transforms: vmap rules, PyTorch's refusals
+        forward = rule(cls, setup_style, args, kwargs) or forward
     prev = _state.enabled
     _state.enabled = False
     try:
         if setup_style:
-            out = cls.forward(*args, **kwargs)
+            out = forward(*args, **kwargs)
             cls.setup_context(ctx, inputs, out)
         else:
-            out = cls.forward(ctx, *args, **kwargs)
+            out = forward(ctx, *args, **kwargs)
     finally:
         _state.enabled = prev
     if not record:

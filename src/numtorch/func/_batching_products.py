@@ -229,10 +229,8 @@ def as_strided(x, shape=None, strides=None, subok=False, writeable=True):
     """np.lib.stride_tricks.as_strided for a batched ``x`` (one example's shape and strides)."""
     if not isinstance(x, BatchedArray):
         return np.lib.stride_tricks.as_strided(x, shape, strides, subok, writeable)
-    data = x.data
-    if isinstance(data, BatchedArray):
-        raise no_rule("as_strided (strided windows) of a tensor batched by nested vmaps")
-    return BatchedArray(np.lib.stride_tricks.as_strided(
+    data = x.data  # a plain array, or the batch of an outer vmap (then strided in turn)
+    return BatchedArray(as_strided(
         data, (data.shape[0],) + tuple(shape), (data.strides[0],) + tuple(strides),
         subok, writeable), x.level)
 

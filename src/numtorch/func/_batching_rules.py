@@ -87,8 +87,16 @@ def ufunc_rule(ufunc, method, inputs, kwargs):
 
 
 def _matmul(a, b, level, kwargs):
+    out = kwargs.pop("out", None)
     if kwargs:
-        raise no_rule("numpy.matmul with out= or other options")
+        raise no_rule("numpy.matmul with options other than out=")
+    if out is not None:  # an op's workspace: batched when the op made it (Namespace.empty)
+        o = out[0] if isinstance(out, tuple) else out
+        if not (isinstance(o, BatchedArray) and o.level == level):
+            raise unbatched_write("numpy.matmul with out=", *_batch_of(a, b))
+        res = _matmul(a, b, level, {})
+        np.copyto(o.data, res.data)
+        return o
     da, ba = split(a, level)
     db, bb = split(b, level)
     squeeze_a = ba and a.ndim == 1

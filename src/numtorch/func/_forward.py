@@ -17,13 +17,20 @@ MODE = "auto"
 _verdict = []
 
 
-def forward_ad_module():
-    """numtorch.autograd.forward_ad if it exists and computes a simple JVP right, else None."""
+def forward_ad_module(nested: bool = False):
+    """numtorch.autograd.forward_ad if it exists and computes a simple JVP right, else None.
+
+    None as well while a dual level is active (unless ``nested``): forward_ad has one level at
+    a time, so a jvp inside another (jacfwd(jacfwd(f)), hessian) runs by double backward, whose
+    backward formulas carry the outer level's tangents."""
     if MODE != "auto":
         return None
     if not _verdict:
         _verdict.append(_probe())
-    return _verdict[0]
+    fw = _verdict[0]
+    if fw is not None and not nested and fw._level >= 0:
+        return None
+    return fw
 
 
 def _probe():
@@ -45,7 +52,8 @@ def _probe():
             g, = engine.grad((d.exp() + d.prod()).sum(), d, create_graph=True)
             tangent = fwAD.unpack_dual(g).tangent
         xd, td = x._data, t._data
-        expected = B.np.exp(xd) * td + B.np.array([td[1], td[0]])  # d(grad)·t
+        # the gradient is exp(d) + 2 (d1, d0): the sum runs over prod broadcast to 2 entries
+        expected = B.np.exp(xd) * td + 2 * B.np.array([td[1], td[0]])  # d(grad)·t
         if tangent is None or not B.np.allclose(tangent._data, expected):
             return None
         return fwAD
@@ -55,7 +63,7 @@ def _probe():
 
 def has_tangent(t) -> bool:
     """Whether ``t`` carries a forward-mode tangent (a dual tensor of an active level)."""
-    fwAD = forward_ad_module() if _verdict or MODE == "auto" else None
+    fwAD = forward_ad_module(nested=True) if _verdict or MODE == "auto" else None
     if fwAD is None:
         return False
     try:
@@ -166,20 +174,6 @@ def linearize_leaves(func, p_leaves, p_spec, api):
     return _release(out, keep), lin
 
 
-def _basis(inputs):
-    """One-hot tangents: for each input j and element k, the tangent tuple e_(j,k)."""
-    for j, inp in enumerate(inputs):
-        n = inp.numel()
-        for k in range(n):
-            tangents = []
-            for i, other in enumerate(inputs):
-                a = B.zeros(tuple(other.shape), other._dtype)
-                if i == j:
-                    a.reshape(-1)[k] = 1
-                tangents.append(_tensor.Tensor._make(a))
-            yield j, k, tangents
-
-
 def _assemble(out_leaves, inputs, columns):
     """columns[(j, k)] = [J_o e_(j,k) per output o] -> J[o][j] of shape out.shape+in.shape."""
     from .._methods.shape import stack  # noqa: PLC0415
@@ -200,30 +194,43 @@ def _assemble(out_leaves, inputs, columns):
 def columns_from_outputs(out_leaves, tracked, create_graph):
     """The Jacobian of already computed outputs by Jacobian-vector products (double backward),
     all columns in one pass: the tangents are a batch of basis vectors."""
-    from ._batched import BatchedArray  # noqa: PLC0415
-    from ._vmap import ACTIVE, _levels, _RemoveBatchDim  # noqa: PLC0415
-    Tensor = _tensor.Tensor
+    from ._vmap import ACTIVE  # noqa: PLC0415
     sizes = [t.numel() for t in tracked]
     m = sum(sizes)
     if m == 0:
         return _assemble(out_leaves, tracked, {})
     db = _DoubleBackward(out_leaves, tracked)
-    level = next(_levels)
-    eye, offset, tangents = B.np.eye(m), 0, []
-    for t, k in zip(tracked, sizes):
-        rows = eye[:, offset:offset + k].reshape((m,) + tuple(t.shape))
-        tangents.append(Tensor._make(BatchedArray(rows.astype(t._data.dtype), level)))
-        offset += k
+    level, tangents = _basis_batch(tracked, sizes)
     ACTIVE.add(level)
     try:
         results = db.apply(tangents, create_graph)
     finally:
         ACTIVE.discard(level)
+    return _split_columns(out_leaves, tracked, sizes, results, level)
+
+
+def _basis_batch(inputs, sizes):
+    """A fresh vmap level and, per input, its one-hot tangents as one batch of sum(sizes)."""
+    from ._batched import BatchedArray  # noqa: PLC0415
+    from ._vmap import _levels  # noqa: PLC0415
+    level, m = next(_levels), sum(sizes)
+    eye, offset, tangents = B.np.eye(m), 0, []
+    for t, k in zip(inputs, sizes):
+        rows = eye[:, offset:offset + k].reshape((m,) + tuple(t.shape))
+        tangents.append(_tensor.Tensor._make(BatchedArray(rows.astype(t._data.dtype), level)))
+        offset += k
+    return level, tangents
+
+
+def _split_columns(out_leaves, inputs, sizes, results, level):
+    """J[o][j] from the batched products ``results`` (one per output, batched at ``level``)."""
+    from ._vmap import _RemoveBatchDim  # noqa: PLC0415
+    m = sum(sizes)
     jac = []
     for o, r in zip(out_leaves, results):
         full = _RemoveBatchDim.apply(r, level, 0, m)  # (m, *out.shape)
         row, offset = [], 0
-        for t, k in zip(tracked, sizes):
+        for t, k in zip(inputs, sizes):
             part = full[offset:offset + k]
             part = part.movedim(0, -1) if part.dim() > 1 else part  # (*out.shape, k)
             row.append(part.reshape(tuple(o.shape) + tuple(t.shape)))
@@ -241,18 +248,26 @@ def jacobian_columns(flat_func, flat_in, has_aux, api):
             out, aux = _split(flat_func(*flat_in), has_aux, api)
         o_leaves, o_spec = tree_flatten(out)
         _check_tensors(o_leaves, api)
-        columns = {}
-        for j, k, tangents in _basis(flat_in):
-            with fwAD.dual_level(), _custom.active():
-                duals = [fwAD.make_dual(p, t) for p, t in zip(flat_in, tangents)]
-                res, _ = _split(flat_func(*duals), has_aux, api)
-                cols = []
-                for r in tree_flatten(res)[0]:
-                    t = fwAD.unpack_dual(r).tangent
-                    cols.append(t if t is not None else _zeros_like(r))
-                columns[(j, k)] = cols
+        sizes = [p.numel() for p in flat_in]
+        if sum(sizes) == 0:
+            jac = _assemble(o_leaves, flat_in, {})
+        else:
+            # every column in one pass: the tangents are a vmap batch of basis vectors
+            from ._vmap import ACTIVE  # noqa: PLC0415
+            level, tangents = _basis_batch(flat_in, sizes)
+            ACTIVE.add(level)
+            try:
+                with fwAD.dual_level(), _custom.active():
+                    duals = [fwAD.make_dual(p, t) for p, t in zip(flat_in, tangents)]
+                    res, _ = _split(flat_func(*duals), has_aux, api)
+                    results = []
+                    for r in tree_flatten(res)[0]:
+                        t = fwAD.unpack_dual(r).tangent
+                        results.append(t if t is not None else _zeros_like(r))
+                jac = _split_columns(o_leaves, flat_in, sizes, results, level)
+            finally:
+                ACTIVE.discard(level)
         keep = _keep(o_leaves, [])
-        jac = _assemble(o_leaves, flat_in, columns)
         return _release(out, keep), [[_release(t, keep) for t in row] for row in jac], \
             _release(aux, keep)
     with enable_grad(), _custom.active():

@@ -69,6 +69,10 @@ class _AddBatchDim(Function):
     def backward(ctx, grad):
         return _RemoveBatchDim.apply(grad, ctx.level, ctx.dim, ctx.size), None, None
 
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # linear: the tangent is batched the same way
+        return _AddBatchDim.apply(tangent, ctx.level, ctx.dim)
+
 
 class _RemoveBatchDim(Function):
     """Leave vmap: the batch becomes dimension ``dim`` of a plain tensor (an output that is the
@@ -79,7 +83,7 @@ class _RemoveBatchDim(Function):
     @staticmethod
     def forward(ctx, y, level, dim, size):
         batched = _has_level(y._data, level)
-        ctx.level, ctx.dim, ctx.batched = level, dim, batched
+        ctx.level, ctx.dim, ctx.batched, ctx.size = level, dim, batched, size
         if batched:
             return _tensor.Tensor._make(_remove_level(y._data, level, dim))
         return _tensor.Tensor._make(np.repeat(np.expand_dims(y._data, dim), size, axis=dim))
@@ -89,6 +93,10 @@ class _RemoveBatchDim(Function):
         if ctx.batched:
             return _AddBatchDim.apply(grad, ctx.level, ctx.dim), None, None, None
         return grad.sum(ctx.dim), None, None, None
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        return _RemoveBatchDim.apply(tangent, ctx.level, ctx.dim, ctx.size)
 
 
 class _SumBatch(Function):
@@ -106,6 +114,12 @@ class _SumBatch(Function):
     def backward(ctx, grad):
         expanded = grad.unsqueeze(0).expand(ctx.size, *grad.shape)
         return _AddBatchDim.apply(expanded, ctx.level, 0), None, None
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        if not _has_level(tangent._data, ctx.level):  # the same for every example
+            return tangent * ctx.size
+        return _SumBatch.apply(tangent, ctx.level, ctx.size)
 
 
 def _levels_of(arr) -> dict:

@@ -248,6 +248,12 @@ class FloorDivide(Function):
                            "PyTorch); use div(x, y, rounding_mode='floor') for a zero "
                            "gradient, or detach the operands")
 
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NotImplementedError(
+            "forward-mode AD through floor_divide (//) is not supported (as in PyTorch); use "
+            "div(x, y, rounding_mode='floor') for a zero tangent, or unpack_dual(x).primal")
+
 
 class Fmod(Function):
     """z = x - trunc(x / y) * y (C's fmod: the sign of x);  dz/dx = 1,
