@@ -64,10 +64,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
 
     The op library's methods come from the category mixins in ``_methods/``."""
 
-    __slots__ = ("_data", "_dtype", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc",
-                 "_accum_ref", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_dtype", "_requires_grad", "_grad_fn", "_vc", "__weakref__",
+                 "__dict__")
 
-    # rarely set, so class-level defaults instead of slots
+    # rarely set, so class-level defaults instead of slots (a new tensor sets five attributes)
+    _grad = None             # .grad (set on leaves)
+    _output_nr = 0           # which output of its grad_fn (set on outputs after the first)
+    _accum_ref = None        # a leaf's AccumulateGrad node, weakly
     _hooks = None            # {key: fn(grad)} for a leaf (non-leaves keep theirs on grad_fn)
     _post_acc_hooks = None   # {key: fn(tensor)} after .grad was accumulated
     _base = None             # the tensor this one shares memory with (views, detach())
@@ -93,11 +96,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
         t._data = data
         t._dtype = _dtype_of(data)
         t._requires_grad = requires_grad
-        t._grad = None
         t._grad_fn = None
-        t._output_nr = 0
         t._vc = [0]
-        t._accum_ref = None
         return t
 
     def _alias(self) -> Tensor:
@@ -316,7 +316,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, LinalgMethods,
         return tensor_repr(B.to_host(self._data), d.name, default,
                            self._requires_grad and fn is None,
                            None if fn is None else fn.name(),
-                           device=str(self.device) if gpu else None)
+                           device=str(self.device) if gpu else None,
+                           tangent=self._fw_grad)
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
@@ -710,11 +711,8 @@ def _init(t, array, requires_grad):
     t._data = array
     t._dtype = _dtype_of(array)
     t._requires_grad = requires_grad
-    t._grad = None
     t._grad_fn = None
-    t._output_nr = 0
     t._vc = [0]
-    t._accum_ref = None
 
 
 def _check_alpha(t, other, alpha, op):

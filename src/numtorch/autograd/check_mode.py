@@ -231,51 +231,45 @@ def saved_view(arr):
 def lock_saved(ctx, saved) -> None:
     """Make the arrays of the tensors ``ctx`` saves read-only until ctx releases them (after
     backward, or when the node is collected)."""
-    arrays = None
+    arrays = []
     for s in saved:
         if s is None or s[0] != "t":
             continue
         arr = s[1]._data
         if type(arr) is not _ndarray:
             continue  # a GPU array (CuPy cannot make one read-only) or a vmap batch
-        key = id(arr)
-        entry = _locked.get(key)
+        entry = _locked.get(id(arr))
         if entry is not None and entry[0] is arr:
             entry[1] += 1
         elif arr.flags.writeable:
             arr.setflags(write=False)
-            _locked[key] = [arr, 1, ctx._forward_cls.__name__]
+            _locked[id(arr)] = [arr, 1, ctx._forward_cls.__name__]
         else:
             continue  # read-only for its own reasons (an expand() view)
-        if arrays is None:
-            arrays = [arr]
-        else:
-            arrays.append(arr)
-    if arrays is not None:
+        arrays.append(arr)
+    if arrays:
         ctx._locked_arrays = arrays
 
 
 def release_saved(ctx) -> None:
-    """ctx dropped its saved tensors: their arrays are writable again (when no one else saved
-    them)."""
+    """ctx dropped its saved tensors, or is being collected: their arrays are writable again
+    (when no one else saved them)."""
     arrays = ctx.__dict__.pop("_locked_arrays", None)
-    if arrays:
-        _release_arrays(arrays)
-
-
-def _release_arrays(arrays) -> None:
+    if arrays is None:
+        return
     for arr in arrays:
         key = id(arr)
         entry = _locked.get(key)
         if entry is None or entry[0] is not arr:
             continue
-        entry[1] -= 1
-        if entry[1] == 0:
-            del _locked[key]
-            try:
-                arr.setflags(write=True)
-            except ValueError:
-                pass  # its base became read-only meanwhile; leave it
+        if entry[1] > 1:
+            entry[1] -= 1
+            continue
+        del _locked[key]
+        try:
+            arr.setflags(write=True)
+        except ValueError:
+            pass  # its base became read-only meanwhile; leave it
 
 
 def unlock(arr) -> None:

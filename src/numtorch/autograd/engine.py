@@ -191,53 +191,85 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     prev_pass = _pass[:]
     _pass[0], _pass[1] = bool(retain_graph), bool(create_graph)
     push, pop = heapq.heappush, heapq.heappop
+    # the one node that became ready while no other was (a chain's next node): it runs next
+    # without going through the heap
+    ready = None
     try:
-        while heap:
-            node = pop(heap)[2]
+        while True:
+            if ready is not None:
+                node = ready
+                ready = None
+            elif heap:
+                node = pop(heap)[2]
+            else:
+                break
             node_grads = buffers.pop(node)
-            is_leaf = type(node) is AccumulateGrad
-            if not is_leaf and (node._tensor_pre_hooks or node._retained):
-                node_grads = [_run_tensor_hooks(node, nr, g) for nr, g in enumerate(node_grads)]
-            if targets is not None:
-                for nr, g in enumerate(node_grads):
-                    ks = targets.get((node, nr))
-                    if ks:
-                        if is_leaf:
-                            g = _run_tensor_hooks(node, 0, g)
-                        for k in ks:
-                            captured[k] = g
-                if not needed.get(node) or is_leaf:
+            hooked = node._hooked  # (a hook or retain_grad was set on it: the full checks)
+            if hooked or targets is not None or type(node) is AccumulateGrad:
+                is_leaf = type(node) is AccumulateGrad
+                if not is_leaf and (node._tensor_pre_hooks or node._retained):
+                    node_grads = [_run_tensor_hooks(node, nr, g)
+                                  for nr, g in enumerate(node_grads)]
+                if targets is not None:
+                    for nr, g in enumerate(node_grads):
+                        ks = targets.get((node, nr))
+                        if ks:
+                            if is_leaf:
+                                g = _run_tensor_hooks(node, 0, g)
+                            for k in ks:
+                                captured[k] = g
+                    if not needed.get(node) or is_leaf:
+                        continue
+                if is_leaf:
+                    g = node_grads.pop()
+                    if g is not None:
+                        # bound to a name first: _accumulate counts this reference as the
+                        # caller's (a hook may return a tensor that is also held elsewhere)
+                        g = _run_tensor_hooks(node, 0, g)
+                        if node._pre_hooks or node._hooks:
+                            _accumulate_with_node_hooks(node, g, create_graph)
+                        else:
+                            _accumulate(node.variable, g, create_graph)
+                    g = None
                     continue
-            if is_leaf:
-                g = node_grads.pop()
-                if g is not None:
-                    # bound to a name first: _accumulate counts this reference as the caller's
-                    # (a hook may return a tensor that is also held elsewhere)
-                    g = _run_tensor_hooks(node, 0, g)
-                    if node._pre_hooks or node._hooks:
-                        _accumulate_with_node_hooks(node, g, create_graph)
-                    else:
-                        _accumulate(node.variable, g, create_graph)
-                g = None
-                continue
             cls = node._forward_cls
-            if (cls._raw and len(node_grads) == 1 and node_grads[0] is not None
-                    and not node._pre_hooks and not node._hooks and not _anomaly._enabled):
-                # the common node, run here: a built-in op with its one gradient and no hooks
+            if (not hooked and len(node_grads) == 1 and node_grads[0] is not None
+                    and not _anomaly._enabled):
+                # the common node, run here: one gradient and no hooks (_call_backward, inline)
                 _state.enabled = create_graph
                 results = cls.backward(node, node_grads[0])
-                if not retain_graph and node._saved:
-                    node._saved = None  # node._release(), inline: a built-in locks no arrays
-                results = _check_builtin(node, results)
+                if cls._raw:
+                    if not retain_graph and node._saved:
+                        node._saved = None  # node._release(), inline: a built-in locks no arrays
+                    # a built-in's backward returns Tensors or None, one per argument: only a
+                    # gradient whose shape or dtype differs from its input's needs _fit (the
+                    # loop below checks each); any other result goes through _validate first
+                    if type(results) is not tuple:
+                        results = (results,)
+                    fit = len(results) == len(node._edges)
+                    if not fit:
+                        results = _validate(node, results)
+                else:
+                    if not retain_graph and node._saved:
+                        node._saved = None  # node._release(), inline
+                        if _check._locked:
+                            _check.release_saved(node)
+                    results = _check_user(node, results)
+                    fit = False  # checked
             else:
                 results = _call_backward(node, node_grads, create_graph, retain_graph)
+                fit = False  # checked already
+            i = -1
             for e, g in zip(node._edges, results):
+                i += 1
                 if e is None or e is _NOT_A_TENSOR:
                     continue
                 child = e[0]
                 if needed is not None and not needed.get(child):
                     continue
                 if g is not None:
+                    if fit and (g._data.shape != e[2] or g._dtype is not e[3]):
+                        g = _fit(node, i, g, e)
                     buf = buffers.get(child)
                     if buf is None:  # _n_outputs(child), inline
                         buf = buffers[child] = [None] * (
@@ -249,7 +281,13 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 if d == 0:
                     if child not in buffers:
                         buffers[child] = [None] * _n_outputs(child)
-                    push(heap, (-child._seq, next(order), child))
+                    if ready is None and not heap:
+                        ready = child
+                    else:  # several are ready: the heap runs the latest recorded first
+                        if ready is not None:
+                            push(heap, (-ready._seq, next(order), ready))
+                            ready = None
+                        push(heap, (-child._seq, next(order), child))
             # drop references so a leaf's gradient can be kept without a copy
             results = g = buf = None
     finally:
@@ -380,7 +418,9 @@ def _call_backward(node, grads, create_graph, retain_graph):
             node._saved = None  # node._release(), inline: a built-in locks no arrays
         return _check_builtin(node, results)
     if not retain_graph and node._saved:
-        node._release()
+        node._saved = None  # node._release(), inline
+        if _check._locked:
+            _check.release_saved(node)
     results = _check_user(node, results)
     if _anomaly._enabled and _anomaly._check_nan:
         _anomaly.check_nan(node, results)
@@ -454,20 +494,23 @@ def _validate(node, results):
                 f"function {node.name()} returned a {type(g).__name__} as the gradient at "
                 f"position {i + 1} ({_check.describe_input(node, i)}); a backward must return "
                 f"Tensors or None (wrap arrays with numtorch.as_tensor)")
-        if e is None:
-            out[i] = None
-            continue
-        shape, dtype = e[2], e[3]
-        if g._data.shape != shape:
-            if _check._strict_on and not node._forward_cls._raw:
-                _check.strict_shape(node, i, g, shape)
-            g = _reduce(node, i, g, shape)
-        if g._dtype is not dtype:
-            if _check._strict_on and not node._forward_cls._raw:
-                _check.strict_dtype(node, i, g, dtype)
-            g = g.to(dtype)
-        out[i] = g
+        out[i] = None if e is None else _fit(node, i, g, e)
     return out
+
+
+def _fit(node, i, g, e):
+    """Gradient ``g`` (a Tensor) for input ``i`` of ``node`` (edge ``e``), summed down to the
+    input's shape and cast to its dtype where they differ."""
+    shape, dtype = e[2], e[3]
+    if g._data.shape != shape:
+        if _check._strict_on and not node._forward_cls._raw:
+            _check.strict_shape(node, i, g, shape)
+        g = _reduce(node, i, g, shape)
+    if g._dtype is not dtype:
+        if _check._strict_on and not node._forward_cls._raw:
+            _check.strict_dtype(node, i, g, dtype)
+        g = g.to(dtype)
+    return g
 
 
 def _reduce(node, i, g, shape):

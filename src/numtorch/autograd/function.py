@@ -18,14 +18,9 @@ from .graph import _NOT_A_TENSOR, AccumulateGrad, Node, _sequence
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
 
-class _NeverNeeded(tuple):
-    """``needs_input_grad`` of a call that is not recorded: False at every index."""
-
-    def __getitem__(self, i):
-        return False
-
-
-_NEVER_NEEDED = _NeverNeeded()
+# ``needs_input_grad`` of a built-in op's call that is not recorded: False at every index (a
+# plain tuple, as it is indexed on every such call; no call has anywhere near 1024 operands)
+_NEVER_NEEDED = (False,) * 1024
 
 
 class FunctionCtx(Node):
@@ -35,14 +30,19 @@ class FunctionCtx(Node):
     later runs on. Arbitrary attributes may be set on it to pass values to backward.
     """
 
-    __slots__ = ("_saved", "_out_meta", "_inputs", "__dict__")
+    # needs_input_grad is a slot (set on every call) so that most nodes never make a __dict__
+    __slots__ = ("_saved", "_out_meta", "_inputs", "needs_input_grad", "__dict__")
 
     _forward_cls = None
-    # set per call when the op is recorded; ops that are not recorded never need a gradient
-    needs_input_grad = _NEVER_NEEDED
     _materialize = True
     _non_diff = None
     _dirty = None
+
+    def __init__(self):
+        # Function.apply makes its nodes with object.__new__ and sets these itself
+        self._saved = ()
+        self._inputs = None
+        self.needs_input_grad = _NEVER_NEEDED  # a call that is not recorded needs no gradient
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (or None) for backward; read them back with ``ctx.saved_tensors``.
@@ -50,38 +50,37 @@ class FunctionCtx(Node):
         In-place changes to a saved tensor before backward are detected and reported.
         """
         inputs = self._inputs
-        if inputs is not None and self.needs_input_grad is _NEVER_NEEDED:
-            return  # a built-in op's call that is not recorded: no backward will read them
-        saved = []
         Tensor = _tensor.Tensor
+        if inputs is not None:
+            # a built-in op's forward, which works on arrays, mostly its inputs': keep the
+            # input tensor behind one (looked for first, as no Tensor or number is one)
+            if self.needs_input_grad is _NEVER_NEEDED:
+                return  # a call that is not recorded: no backward will read them
+            saved = []
+            for t in tensors:
+                if t is not None:
+                    for a in inputs:
+                        if isinstance(a, Tensor) and a._data is t:
+                            t = ("t", a, a._vc[0])
+                            break
+                    else:
+                        t = _save_other(t, len(saved))
+                saved.append(t)
+            self._saved = tuple(saved)
+            return
+        saved = []
         for t in tensors:
             if t is None:
                 saved.append(None)
                 continue
-            if inputs is not None:
-                # a built-in op's forward works on arrays, mostly its inputs': keep the input
-                # tensor behind one (looked for first, as no Tensor or number is one)
-                for a in inputs:
-                    if isinstance(a, Tensor) and a._data is t:
-                        break
-                else:
-                    a = None
-                if a is not None:
-                    saved.append(("t", a, a._vc[0]))
-                    continue
-            if isinstance(t, Tensor):
-                saved.append(("t", t, t._vc[0]))
-            elif inputs is not None and isinstance(t, (int, float, bool)):
-                saved.append(("n", t))  # a built-in op's Python-number operand
-            elif inputs is not None and hasattr(t, "shape"):
-                saved.append(("a", t))  # an array computed in forward
-            else:
+            if not isinstance(t, Tensor):
                 raise TypeError(
                     f"save_for_backward can only save tensors (or None), but argument "
                     f"{len(saved)} is of type {type(t).__name__}; store other values as "
                     f"attributes: ctx.name = value")
+            saved.append(("t", t, t._vc[0]))
         self._saved = tuple(saved)
-        if inputs is None and hasattr(self, "_edges"):
+        if hasattr(self, "_edges"):
             # a recorded user Function: its saved arrays stay read-only while saved
             _check.lock_saved(self, self._saved)
 
@@ -108,8 +107,9 @@ class FunctionCtx(Node):
                 f"autograd.grad() call if you need to go through the graph again.")
         out = []
         for s in saved:
-            # the common case inline: a tensor that is still at the version it was saved at
-            if s is not None and s[0] == "t" and s[1]._vc[0] == s[2]:
+            if s is None:
+                out.append(None)
+            elif s[0] == "t" and s[1]._vc[0] == s[2]:  # a tensor still at its saved version
                 out.append(s[1])
             else:
                 out.append(self._unpack(s))
@@ -139,7 +139,8 @@ class FunctionCtx(Node):
                 raise _version_error(self, t, version, output=nr)
             if requires_grad:
                 t._grad_fn = self
-                t._output_nr = nr
+                if nr:
+                    t._output_nr = nr
             return t
         return _tensor.Tensor._make(s[1])  # an intermediate array: a constant
 
@@ -185,8 +186,21 @@ BackwardCFunction = FunctionCtx
 def _release_on_collect(ctx) -> None:
     """A user Function's node is collected (its graph was dropped without backward): the
     arrays it saved become writable again."""
-    if "_locked_arrays" in ctx.__dict__:
+    if _check._locked:  # (nothing is locked: nothing to release)
         _check.release_saved(ctx)
+
+
+def _save_other(t, i):
+    """What a built-in op's forward saves that is not one of its inputs' arrays."""
+    if isinstance(t, _tensor.Tensor):
+        return ("t", t, t._vc[0])
+    if isinstance(t, (int, float, bool)):
+        return ("n", t)  # a Python-number operand
+    if hasattr(t, "shape"):
+        return ("a", t)  # an array computed in forward
+    raise TypeError(
+        f"save_for_backward can only save tensors (or None), but argument {i} is of type "
+        f"{type(t).__name__}; store other values as attributes: ctx.name = value")
 
 
 def _version_error(node, t, expected, output=None):
@@ -306,56 +320,104 @@ class Function:
         """Run forward and, when any input requires grad, record the node for backward."""
         Tensor = _tensor.Tensor
         if cls._raw and not _fw._enabled:
-            # the built-in ops' path, kept short (it is the per-op overhead): one pass unwraps
-            # the tensors and sees whether any requires grad
-            arrays = []
-            record = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    arrays.append(a._data)
-                    if a._requires_grad:
-                        record = True
-                else:
-                    arrays.append(a)
-            ctx = cls._backward_cls()
+            # the built-in ops' path, kept short (it is the per-op overhead): unwrap the
+            # tensors and, when grad mode is on, build the edges of those that require grad
+            ctx = _new(cls._backward_cls)
             ctx._saved = ()
             ctx._inputs = args
-            record = record and _state.enabled and cls._differentiable
-            if record:
-                edges = []
-                needs = []
+            ctx.needs_input_grad = _NEVER_NEEDED
+            record = _state.enabled and cls._differentiable
+            edges = None
+            if len(args) == 2 and not kwargs:  # binary ops, the most common: no loops
+                x, y = args
+                ex = ey = None
+                if isinstance(x, Tensor):
+                    if x._requires_grad and record:
+                        fn = x._grad_fn
+                        ex = (fn, x._output_nr, x._data.shape, x._dtype) \
+                            if fn is not None and x._view_version is None else _edge(x)
+                    x = x._data
+                if isinstance(y, Tensor):
+                    if y._requires_grad and record:
+                        fn = y._grad_fn
+                        ey = (fn, y._output_nr, y._data.shape, y._dtype) \
+                            if fn is not None and y._view_version is None else _edge(y)
+                    y = y._data
+                if ex is not None or ey is not None:
+                    ctx._edges = edges = (ex, ey)
+                    ctx.needs_input_grad = _NEEDS_2[ex is not None][ey is not None]
+                try:
+                    out = cls.forward(ctx, x, y)
+                except Exception:
+                    out = _forward_on_one_device(cls, ctx, [x, y], kwargs)
+            elif len(args) == 1 and not kwargs:  # unary ops, as binary ones
+                x, = args
+                if isinstance(x, Tensor):
+                    if x._requires_grad and record:
+                        fn = x._grad_fn
+                        ctx._edges = edges = ((fn, x._output_nr, x._data.shape, x._dtype)
+                                              if fn is not None and x._view_version is None
+                                              else _edge(x),)
+                        ctx.needs_input_grad = _NEEDS_1
+                    x = x._data
+                try:
+                    out = cls.forward(ctx, x)
+                except Exception:
+                    out = _forward_on_one_device(cls, ctx, [x], kwargs)
+            else:
+                arrays = []
+                i = 0
                 for a in args:
-                    if isinstance(a, Tensor) and a._requires_grad:
-                        fn = a._grad_fn
-                        if fn is not None and a._view_version is None:  # _edge(a), inline
-                            edges.append((fn, a._output_nr, a._data.shape, a._dtype))
-                        else:
-                            edges.append(_edge(a))
-                        needs.append(True)
+                    if isinstance(a, Tensor):
+                        arrays.append(a._data)
+                        if a._requires_grad and record:
+                            if edges is None:
+                                edges = [None] * len(args)
+                            fn = a._grad_fn
+                            edges[i] = (fn, a._output_nr, a._data.shape, a._dtype) \
+                                if fn is not None and a._view_version is None else _edge(a)
                     else:
-                        edges.append(None)
-                        needs.append(False)
-                ctx._edges = edges
-                ctx.needs_input_grad = tuple(needs)
-            forward = cls.forward
-            try:
-                # calls with a fixed number of arguments cost less than *-calls
-                if kwargs:
-                    out = forward(ctx, *arrays, **kwargs)
-                elif len(arrays) == 2:
-                    out = forward(ctx, arrays[0], arrays[1])
-                elif len(arrays) == 1:
-                    out = forward(ctx, arrays[0])
-                else:
-                    out = forward(ctx, *arrays)
-            except Exception:
-                out = _forward_on_one_device(cls, ctx, arrays, kwargs)
-            if record:
-                ctx._inputs = None
-                return _record_builtin(ctx, out)
-            if type(out) is _ndarray:  # _wrap_arrays(out), its common case inline
-                return Tensor._make(out)
-            return _wrap_arrays(out)
+                        arrays.append(a)
+                    i += 1
+                if edges is not None:
+                    ctx._edges = edges
+                    ctx.needs_input_grad = tuple([e is not None for e in edges])
+                try:
+                    # calls with a fixed number of arguments cost less than *-calls
+                    if kwargs:
+                        out = cls.forward(ctx, *arrays, **kwargs)
+                    elif i == 3:
+                        out = cls.forward(ctx, arrays[0], arrays[1], arrays[2])
+                    else:
+                        out = cls.forward(ctx, *arrays)
+                except Exception:
+                    out = _forward_on_one_device(cls, ctx, arrays, kwargs)
+            ctx._inputs = None
+            if type(out) is not _ndarray:
+                out = _wrap_arrays(out)
+                return out if edges is None else _record(ctx, args, out, raw=True)
+            # one fresh output array, the common case: Tensor._make and _record inline
+            o = _new(Tensor)
+            o._data = out
+            dtype = _FROM_NUMPY.get(out.dtype)
+            o._dtype = dtype if dtype is not None else _dtype_of(out)  # (which raises)
+            o._vc = [0]
+            if edges is None or not dtype.is_floating_point:
+                o._requires_grad = False
+                o._grad_fn = None
+                return o
+            o._requires_grad = True
+            o._grad_fn = ctx
+            ctx._seq = next(_sequence)
+            ctx._out_meta = ((out.shape, dtype),)
+            if _anomaly._enabled:
+                _anomaly.capture(ctx)
+            for s in ctx._saved:
+                # an array that forward saved may be the output: keep it by its data (no cycle)
+                if s is not None and s[0] == "a" and s[1] is out:
+                    ctx._saved = tuple(_detach_saved_output(s, (o,)) for s in ctx._saved)
+                    break
+            return o
         raw = cls._raw
         setup_style = not raw and cls.setup_context is not Function.setup_context
         if setup_style:
@@ -367,15 +429,17 @@ class Function:
         # keyword arguments are inputs too: they get a gradient slot after the positional ones
         inputs = args + tuple(kwargs.values()) if kwargs and not raw else args
         record = False
-        ctx = cls._backward_cls()
+        ctx = _new(cls._backward_cls)
         ctx._saved = ()
-        if _state.enabled and cls._differentiable:
+        ctx.needs_input_grad = _NEVER_NEEDED
+        enabled = _state.enabled
+        if enabled and cls._differentiable:
             # one pass finds the edges and whether any input needs a gradient
             edges = []
             needs = []
             for a in inputs:
                 if isinstance(a, Tensor):
-                    e = _edge(a)  # None unless a requires grad
+                    e = _edge(a) if a._requires_grad else None
                     edges.append(e)
                     needs.append(e is not None)
                     record = record or e is not None
@@ -414,8 +478,10 @@ class Function:
             if setup_style:
                 out = forward(*args, **kwargs)
                 cls.setup_context(ctx, inputs, out)
+            elif kwargs:  # transform_rule refuses user Functions of this style, as PyTorch does
+                out = forward(ctx, *args, **kwargs)
             else:
-                out = cls.forward(ctx, *args, **kwargs)
+                out = forward(ctx, *args)
         finally:
             _state.enabled = prev
         if not record:
@@ -448,6 +514,12 @@ def _signature(forward) -> inspect.Signature:
 
 
 _ndarray = B.np.ndarray
+_new = object.__new__
+# needs_input_grad of a binary op, by whether each operand needs a gradient (shared tuples)
+_NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
+_NEEDS_1 = (True,)
+_dtype_of = B.dtype_of
+_FROM_NUMPY = B._FROM_NUMPY
 
 
 def _wrap_arrays(out):
@@ -480,6 +552,24 @@ def _record(ctx, args, out, raw):
     ctx._seq = next(_sequence)
     if _anomaly._enabled:
         _anomaly.capture(ctx)
+    if ctx._dirty is None and ctx._non_diff is None and isinstance(out, Tensor):
+        # one output, neither modified in place nor non-differentiable: the common case
+        if not raw and (out._grad_fn is not None or out._requires_grad or _holds(args, out)):
+            out = out._alias()  # an input (or a tensor from outside) returned as it is
+        if out._dtype.is_floating_point:
+            out._grad_fn = ctx
+            if out._output_nr:
+                out._output_nr = 0
+            out._requires_grad = True
+        else:
+            out._requires_grad = False
+        ctx._out_meta = ((out._data.shape, out._dtype),)
+        for s in ctx._saved:
+            # a saved tensor (or array) that is the output: keep it by its data (no cycle)
+            if s is not None and (s[1] is out or s[1] is out._data):
+                ctx._saved = tuple(_detach_saved_output(s, (out,)) for s in ctx._saved)
+                break
+        return out
 
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
@@ -503,7 +593,8 @@ def _record(ctx, args, out, raw):
                           and not (non_diff is not None and _holds(non_diff, o)))
         if differentiable:
             o._grad_fn = ctx
-            o._output_nr = nr
+            if o._output_nr != nr:  # (0 is the class default: no __dict__ for most outputs)
+                o._output_nr = nr
             o._requires_grad = True
         else:
             o._requires_grad = False
@@ -517,28 +608,6 @@ def _record(ctx, args, out, raw):
                 ctx._saved = tuple(_detach_saved_output(s, results) for s in saved)
                 break
     return results[0] if single else tuple(results)
-
-
-def _record_builtin(ctx, out):
-    """``_record`` for a built-in op's forward result (arrays), its one-output case inline."""
-    if type(out) is tuple:
-        return _record(ctx, (), _wrap_arrays(out), raw=True)
-    ctx._seq = next(_sequence)
-    if _anomaly._enabled:
-        _anomaly.capture(ctx)
-    o = _tensor.Tensor._make(out if type(out) is _ndarray else B.as_array(out))
-    dtype = o._dtype
-    if dtype.is_floating_point:  # a built-in's output is a fresh tensor: never dirty or an input
-        o._grad_fn = ctx
-        o._requires_grad = True
-    data = o._data
-    ctx._out_meta = ((data.shape, dtype),)
-    for s in ctx._saved:
-        # an array that forward saved may be the output: keep it by its data (no cycle)
-        if s is not None and s[0] == "a" and s[1] is data:
-            ctx._saved = tuple(_detach_saved_output(s, (o,)) for s in ctx._saved)
-            break
-    return o
 
 
 def _holds(seq, o) -> bool:

@@ -53,6 +53,7 @@ class Node:
     _tensor_pre_hooks = None   # {output_nr: {key: fn(grad)}} from Tensor.register_hook
     _retained = None       # {output_nr: weakref to a tensor that called retain_grad()}
     _num_inputs = None     # built-in ops: how many leading arguments are tensor operands
+    _hooked = False        # set by _set: one of the above was set, so the engine checks them
 
     def name(self) -> str:
         """The node's type name, e.g. ``MulBackward0`` or ``MyReLUBackward``."""
@@ -79,7 +80,9 @@ class Node:
         return handle
 
     def _set(self, name, value):
+        """Set a hook attribute (hooks, retained gradients) on the node."""
         object.__setattr__(self, name, value)
+        object.__setattr__(self, "_hooked", True)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"

@@ -84,6 +84,42 @@ def operands(x, y, floating: bool = False):
     return _cast(x, d.np), _cast(y, d.np)
 
 
+_ndarray = B.np.ndarray
+_SCALARS = {}  # (number, NumPy dtype) -> the number as a read-only 0-d array of that dtype
+
+
+def scalar_operand(v, np_dtype):
+    """The Python number ``v`` as a 0-d NumPy array of the floating ``np_dtype``: the value
+    NumPy would convert ``v`` to, which its ufuncs and item assignment take for less work
+    than a Python number. Cached; ``v`` itself for -0.0, NaN, overflow and a full cache."""
+    a = _SCALARS.get((v, np_dtype))
+    if a is None:
+        if v != v or len(_SCALARS) >= 1024:
+            return v
+        with B.quiet():  # (a number too large for the dtype is left to NumPy as it is)
+            a = B.np.asarray(v, np_dtype)
+        if not B.np.isfinite(a):
+            return v
+        a.flags.writeable = False
+        _SCALARS[(v, np_dtype)] = a
+    if v == 0 and type(v) is float and math.copysign(1.0, v) < 0:
+        return v  # -0.0 equals 0.0 as a key
+    return a
+
+
+def fast_operands(x, y):
+    """``operands(x, y)`` for the hottest ops, with a number next to a floating NumPy array
+    given as ``scalar_operand`` (the same values, computed in the same dtype)."""
+    if type(x) is _ndarray:
+        t = type(y)
+        if t is _ndarray:
+            if y.dtype is x.dtype:
+                return x, y
+        elif (t is float or t is int) and x.dtype.kind == "f":
+            return x, scalar_operand(y, x.dtype)
+    return operands(x, y)
+
+
 class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1."""
 
@@ -92,7 +128,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:  # the hottest ops check inline: a try block costs nothing until it raises
             return x + y
         except ValueError:
@@ -116,7 +152,7 @@ class Sub(Function):
         if _is_bool(x) or _is_bool(y):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                                "supported. Use the `^` or `logical_xor()` operator instead.")
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x - y
         except ValueError:
@@ -139,7 +175,7 @@ class Mul(Function):
     def forward(ctx, x, y):
         need = ctx.needs_input_grad
         ctx.save_for_backward(y if need[0] else None, x if need[1] else None)
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x * y
         except ValueError:
@@ -375,7 +411,7 @@ class _Compare(Function):
 class Eq(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x == y
         except ValueError:
@@ -385,7 +421,7 @@ class Eq(_Compare):
 class Ne(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x != y
         except ValueError:
@@ -395,7 +431,7 @@ class Ne(_Compare):
 class Lt(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x < y
         except ValueError:
@@ -405,7 +441,7 @@ class Lt(_Compare):
 class Le(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x <= y
         except ValueError:
@@ -415,7 +451,7 @@ class Le(_Compare):
 class Gt(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x > y
         except ValueError:
@@ -425,7 +461,7 @@ class Gt(_Compare):
 class Ge(_Compare):
     @staticmethod
     def forward(ctx, x, y):
-        x, y = operands(x, y)
+        x, y = fast_operands(x, y)
         try:
             return x >= y
         except ValueError:

@@ -6,7 +6,10 @@ from .. import _backend as B
 from .._promotion import get_default_dtype, result_type
 from ..autograd.function import Function
 from ..autograd.jvp_rules import elementwise_jvp, linear_jvp
-from .arithmetic import broadcasting, operands
+from .arithmetic import broadcasting, operands, scalar_operand
+
+_np = B.np
+_ndarray = B.np.ndarray
 
 __all__ = ["Clone", "ToCopy", "Copy", "Fill", "FillNumber", "Abs", "Exp", "Log", "Sqrt", "Sin",
            "Cos", "Tanh", "Sigmoid", "Clamp", "Where", "Lerp", "LerpTensor"]
@@ -271,12 +274,18 @@ class Clamp(Function):
         if min is None and max is None:
             raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
         ctx.save_for_backward(x)
-        ctx.bounds = (min, max)
-        xp = B.array_module(x)
+        if ctx.needs_input_grad[0]:  # (a call that is not recorded makes no ctx.__dict__)
+            ctx.bounds = (min, max)
         kind = x.dtype.kind
-        if kind == "f" and (min is None or max is None):
-            # one bound on a floating tensor (ReLU is clamp(min=0)): the ufunc NumPy's clip
+        if kind == "f" and (min is None or max is None) and type(x) is _ndarray:
+            # one bound on a floating array (ReLU is clamp(min=0)): the ufunc NumPy's clip
             # calls for it, without clip's Python wrapper
+            bound = min if max is None else max
+            if type(bound) is int or type(bound) is float:
+                bound = scalar_operand(bound, x.dtype)
+            return _np.maximum(x, bound) if max is None else _np.minimum(x, bound)
+        xp = B.array_module(x)
+        if kind == "f" and (min is None or max is None):
             return xp.maximum(x, min) if max is None else xp.minimum(x, max)
         if kind == "b":
             raise RuntimeError("clamp is not supported for bool tensors")

@@ -50,7 +50,7 @@ def _empty_result(a, key):
 
 def write(a, key, v):
     """``a[key] = v`` in place, with PyTorch's key rules."""
-    target, k = _target(a, key)
+    target, k = (a[key[0]], key[1]) if isinstance(key, TwoStep) else (a, key)  # _target
     try:
         target[k] = v
     except IndexError:
@@ -127,6 +127,8 @@ def _expand_ellipsis(parts, ndim):
 def array_key(key, ndim=None):
     """An indexing key with tensors replaced by arrays, in PyTorch's meaning (for a tensor
     with ``ndim`` dims)."""
+    if isinstance(key, _tensor.Tensor):  # a mask or an index tensor, the common case
+        return _key_part(key)
     if isinstance(key, TwoStep):
         return key
     if isinstance(key, list) and any(isinstance(k, (_tensor.Tensor, list, tuple, slice))

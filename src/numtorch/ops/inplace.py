@@ -257,18 +257,25 @@ def copy_(t, src):
 
 def indexput_(t, key, value):
     """``t[key] = value``: in place, differentiable in both ``t`` and ``value``."""
-    if _records(t, value):
+    if _state.enabled and _records(t, value):
         op = CopySlices if is_basic(key) else IndexPut
         return _rebase(t, op.apply(t, value, key), "index_put_")
     if _fw._enabled and _dual(t, value):
         op = CopySlices if is_basic(key) else IndexPut
         _write(t, op.apply(t, value, key), "index_put_")
         return t
-    v = value._data if isinstance(value, _tensor.Tensor) else B.fit_number(value, t._dtype)
-    if _locked:
-        unlock(t._data)
+    data = t._data
+    if isinstance(value, _tensor.Tensor):
+        v = value._data
+    elif (type(value) is float or type(value) is int) and type(data) is _ndarray \
+            and data.dtype.kind == "f":
+        v = scalar_operand(value, data.dtype)  # (NumPy writes a 0-d array faster than a number)
+    else:
+        v = B.fit_number(value, t._dtype)
+    if _locked and (type(data) is not _ndarray or id(data) in _locked or data.base is not None):
+        unlock(data)  # (a fresh array that no custom Function saved needs no unlocking)
     try:
-        write(t._data, key, v)
+        write(data, key, v)
     except ValueError as e:
         raise RuntimeError(
             f"index_put_: the value of shape {list(getattr(v, 'shape', ()))} cannot be "
@@ -288,4 +295,7 @@ def apply_(t, name, fn, *others):
 
 
 # indexing imports this module too: bound once, here, rather than by an import on every x[k] = v
+from .arithmetic import scalar_operand  # noqa: E402
 from .indexing import CopySlices, IndexPut, is_basic, write  # noqa: E402
+
+_ndarray = B.np.ndarray
