@@ -4,6 +4,8 @@ results: each case compares with torch, signs of zero and NaN included."""
 from __future__ import annotations
 
 import operator
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -174,3 +176,15 @@ def test_builtin_nodes_know_which_inputs_need_a_gradient():
         assert tuple(t.grad_fn.needs_input_grad) == want, t.grad_fn
     with numtorch.no_grad():
         assert (x * c).grad_fn is None
+
+
+def test_negative_zero_first_does_not_poison_the_number_cache():
+    """A fresh process that meets -0.0 before 0.0: adding 0.0 to -0.0 must still give +0.0."""
+    code = ("import numtorch as t; x = t.tensor([-0.0]); x + (-0.0); x * (-0.0); "
+            "print((1 / (x + 0.0)).item(), (1 / (x * 0.0)).item())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    tx = torch.tensor([-0.0])
+    assert [float(v) for v in out.stdout.split()] == [(1 / (tx + 0.0)).item(),
+                                                       (1 / (tx * 0.0)).item()]

@@ -92,6 +92,8 @@ def scalar_operand(v, np_dtype):
     """The Python number ``v`` as a 0-d NumPy array of the floating ``np_dtype``: the value
     NumPy would convert ``v`` to, which its ufuncs and item assignment take for less work
     than a Python number. Cached; ``v`` itself for -0.0, NaN, overflow and a full cache."""
+    if v == 0 and type(v) is float and math.copysign(1.0, v) < 0:
+        return v  # -0.0 equals 0.0 as a key: it is never cached, nor handed +0.0's array
     a = _SCALARS.get((v, np_dtype))
     if a is None:
         if v != v or len(_SCALARS) >= 1024:
@@ -102,8 +104,6 @@ def scalar_operand(v, np_dtype):
             return v
         a.flags.writeable = False
         _SCALARS[(v, np_dtype)] = a
-    if v == 0 and type(v) is float and math.copysign(1.0, v) < 0:
-        return v  # -0.0 equals 0.0 as a key
     return a
 
 
