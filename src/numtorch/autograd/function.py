@@ -455,17 +455,7 @@ class Function:
                                           for a in inputs])
         if _fw._enabled:  # a forward-mode AD level is active: tangents go through jvp
             return _fw.dual_apply(cls, ctx, args, kwargs, inputs, record, setup_style)
-        if raw:
-            ctx._inputs = args
-            data = [a._data if isinstance(a, Tensor) else a for a in args]
-            try:
-                out = cls.forward(ctx, *data, **kwargs)
-            except Exception:
-                out = _forward_on_one_device(cls, ctx, data, kwargs)
-            ctx._inputs = None
-            if not record:
-                return _wrap_arrays(out)
-            return _record(ctx, args, _wrap_arrays(out), raw=True)
+        # (built-ins without a dual level took the short path above: only user Functions here)
         forward = cls.forward
         if transform_rule is not None:  # inside numtorch.func transforms: vmap rules, errors
             forward = transform_rule(cls, setup_style, args, kwargs) or forward
