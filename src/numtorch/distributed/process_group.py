@@ -215,6 +215,10 @@ def _abort_on_uncaught(exc_type, exc, tb) -> None:
         sys.stderr.write(f"numtorch.distributed: uncaught {exc_type.__name__} on rank "
                          f"{world.rank()}; aborting all ranks\n")
         sys.stderr.flush()
+        sys.stdout.flush()
+        # MPI_Abort makes the launcher kill every rank at once; a moment first lets it forward
+        # what this rank has just written (the traceback and the line above)
+        time.sleep(0.25)
         world.MPI.COMM_WORLD.Abort(1)
 
 
