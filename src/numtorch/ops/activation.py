@@ -39,35 +39,38 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_output):
         z, = ctx.saved_tensors
-        return ThresholdBackward.apply(grad_output, z)
+        return ThresholdBackward.apply(grad_output, z, 0)
 
     jvp = staticmethod(elementwise_jvp)
 
 
 class ThresholdBackward(Function):
-    """relu's backward: g * (z > 0) in one pass, with no float copy of the mask. Linear in
-    g: d/dg is the same mask; the mask does not depend on z smoothly, so z gets no gradient."""
+    """The backward of relu and threshold: g * (x > threshold) in one pass, with no float copy
+    of the mask. Linear in g (d/dg is the same mask); the mask is piecewise constant in x, so x
+    gets no gradient."""
 
     _raw = True
+    _num_inputs = 2
     _node_name = "ThresholdBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, g, z):
-        ctx.save_for_backward(z)
+    def forward(ctx, g, x, threshold):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
         # NumPy multiplies by the bool mask in one pass (the engine sums a broadcast result)
-        return B.as_array(B.array_module(g).multiply(g, z > 0, dtype=g.dtype))
+        return B.as_array(B.array_module(g).multiply(g, x > threshold, dtype=g.dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
-        z, = ctx.saved_tensors
-        return ThresholdBackward.apply(grad_output, z), None
+        x, = ctx.saved_tensors
+        return ThresholdBackward.apply(grad_output, x, ctx.threshold), None, None
 
     @staticmethod
-    def jvp(ctx, tg, tz):
+    def jvp(ctx, tg, tx, tthreshold):
         if tg is None:
             return None
-        z, = ctx.saved_tensors
-        return ThresholdBackward.apply(tg, z)
+        x, = ctx.saved_tensors
+        return ThresholdBackward.apply(tg, x, ctx.threshold)
 
 
 class LeakyRelu(Function):
@@ -227,7 +230,7 @@ class Threshold(Function):
     @staticmethod
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
-        return grad_output * (x > ctx.threshold), None, None
+        return ThresholdBackward.apply(grad_output, x, ctx.threshold), None, None
 
     jvp = staticmethod(elementwise_jvp)
 
